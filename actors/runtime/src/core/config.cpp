@@ -1,0 +1,246 @@
+#include "troupe/runtime/config.hpp"
+
+#include <cctype>
+#include <fstream>
+#include <set>
+
+#include <boost/program_options.hpp>
+
+namespace troupe::runtime {
+
+duration parse_duration(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
+    ++i;
+  if (i == 0 || i > 12)
+    throw config_error("invalid duration '" + text + "' (examples: 250ms, 2s, 500us)");
+  auto n = std::stoll(text.substr(0, i));
+  auto unit = text.substr(i);
+  using namespace std::chrono;
+  if (unit == "ns")
+    return nanoseconds(n);
+  if (unit == "us")
+    return microseconds(n);
+  if (unit == "ms" || unit.empty())
+    return milliseconds(n);
+  if (unit == "s")
+    return seconds(n);
+  if (unit == "m" || unit == "min")
+    return minutes(n);
+  if (unit == "h")
+    return hours(n);
+  throw config_error("invalid duration '" + text + "' (units: ns, us, ms, s, m, h)");
+}
+
+std::string format_duration(duration d) {
+  auto ns = d.count();
+  if (ns % 1'000'000'000 == 0)
+    return std::to_string(ns / 1'000'000'000) + "s";
+  if (ns % 1'000'000 == 0)
+    return std::to_string(ns / 1'000'000) + "ms";
+  if (ns % 1'000 == 0)
+    return std::to_string(ns / 1'000) + "us";
+  return std::to_string(ns) + "ns";
+}
+
+bool valid_name(const std::string& name) {
+  if (name.empty() || name.size() > 64)
+    return false;
+  for (unsigned char c : name)
+    if (!std::isalnum(c) && c != '_' && c != '-' && c != '.')
+      return false;
+  return true;
+}
+
+std::pair<std::string, uint16_t> parse_host_port(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
+    throw config_error("invalid address '" + text + "' (expected host:port)");
+  auto host = text.substr(0, colon);
+  auto port_text = text.substr(colon + 1);
+  for (unsigned char c : port_text)
+    if (!std::isdigit(c))
+      throw config_error("invalid port in '" + text + "'");
+  if (port_text.size() > 5 || std::stoul(port_text) == 0 || std::stoul(port_text) > 65535)
+    throw config_error("port out of range in '" + text + "' (1-65535)");
+  return {host, static_cast<uint16_t>(std::stoul(port_text))};
+}
+
+peer_spec parse_peer(const std::string& text) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos)
+    throw config_error("invalid peer '" + text + "' (expected name=host:port)");
+  peer_spec result;
+  result.node = text.substr(0, eq);
+  if (!valid_name(result.node))
+    throw config_error("invalid peer name in '" + text + "'");
+  std::tie(result.host, result.port) = parse_host_port(text.substr(eq + 1));
+  return result;
+}
+
+po::options_description node_options() {
+  po::options_description d("Node");
+  d.add_options()
+    ("node,n", po::value<std::string>(), "this node's name, unique in the cluster ([A-Za-z0-9_.-])")
+    ("host", po::value<std::string>()->default_value("127.0.0.1"), "address to listen on")
+    ("port,p", po::value<uint32_t>()->default_value(0), "port to listen on (0: any free port)")
+    ("peer", po::value<std::vector<std::string>>()->composing(),
+     "a peer node as name=host:port (repeatable)")
+    ("data-dir", po::value<std::string>(), "directory for this node's durable state")
+    ("heartbeat-interval", po::value<std::string>()->default_value("100ms"),
+     "how often peer links send heartbeats")
+    ("heartbeat-timeout", po::value<std::string>()->default_value("500ms"),
+     "silence after which a peer counts as hung")
+    ("connect-timeout", po::value<std::string>()->default_value("2s"),
+     "how long one connection attempt may take")
+    ("reconnect-max", po::value<std::string>()->default_value("1s"),
+     "longest pause between reconnection attempts");
+  return d;
+}
+
+po::options_description tuning_options() {
+  po::options_description d("Runtime tuning");
+  d.add_options()
+    ("scheduler", po::value<std::string>()->default_value("sharing"),
+     "CAF scheduler policy: sharing (lower latency, measured) or stealing")
+    ("threads", po::value<uint32_t>()->default_value(0), "scheduler threads (0: one per core)")
+    ("middleman-workers", po::value<uint32_t>()->default_value(0),
+     "middleman deserialization workers (0: none, measured fastest here)");
+  return d;
+}
+
+po::options_description logging_options() {
+  po::options_description d("Logging");
+  d.add_options()("log-level", po::value<std::string>()->default_value("info"),
+                  "trace, debug, info, warn, error or off");
+  return d;
+}
+
+namespace {
+
+// TROUPE_DATA_DIR -> data-dir, for options that exist in `desc`.
+std::string env_to_option(const po::options_description& desc, const std::string& var) {
+  static const std::string prefix = "TROUPE_";
+  if (var.compare(0, prefix.size(), prefix) != 0)
+    return {};
+  std::string name;
+  for (char c : var.substr(prefix.size()))
+    name += c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (name == "config" || desc.find_nothrow(name, false) != nullptr)
+    return name;
+  return {};
+}
+
+} // namespace
+
+bool parse_options(int argc, const char* const* argv,
+                   const po::options_description& desc, po::variables_map& vm) {
+  po::options_description all;
+  all.add_options()("help,h", "show this help")(
+    "config", po::value<std::string>(), "read options from this file (key = value lines)");
+  all.add(desc);
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).run(), vm);
+    if (vm.count("help"))
+      return false;
+    po::store(po::parse_environment(all, [&](const std::string& var) {
+                return env_to_option(desc, var);
+              }),
+              vm);
+    if (vm.count("config")) {
+      auto path = vm["config"].as<std::string>();
+      std::ifstream in{path};
+      if (!in)
+        throw config_error("cannot read config file " + path);
+      po::store(po::parse_config_file(in, all), vm);
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw config_error(e.what());
+  }
+  return true;
+}
+
+runtime_tuning read_tuning(const po::variables_map& vm) {
+  runtime_tuning t;
+  if (vm.count("scheduler"))
+    t.scheduler = vm["scheduler"].as<std::string>();
+  if (t.scheduler != "sharing" && t.scheduler != "stealing")
+    throw config_error("invalid --scheduler '" + t.scheduler + "' (sharing or stealing)");
+  if (vm.count("threads"))
+    t.threads = vm["threads"].as<uint32_t>();
+  if (vm.count("middleman-workers"))
+    t.middleman_workers = vm["middleman-workers"].as<uint32_t>();
+  if (t.threads > 256 || t.middleman_workers > 256)
+    throw config_error("--threads and --middleman-workers must be at most 256");
+  return t;
+}
+
+log::level read_log_level(const po::variables_map& vm) {
+  if (!vm.count("log-level"))
+    return log::level::info;
+  auto text = vm["log-level"].as<std::string>();
+  if (auto l = log::parse_level(text))
+    return *l;
+  throw config_error("invalid --log-level '" + text + "' (trace, debug, info, warn, error, off)");
+}
+
+namespace {
+
+duration read_positive_duration(const po::variables_map& vm, const char* key, duration fallback) {
+  if (!vm.count(key))
+    return fallback;
+  auto text = vm[key].as<std::string>();
+  duration d;
+  try {
+    d = parse_duration(text);
+  } catch (const config_error& e) {
+    throw config_error(std::string{"--"} + key + ": " + e.what());
+  }
+  if (d.count() <= 0)
+    throw config_error(std::string{"--"} + key + " must be positive");
+  return d;
+}
+
+} // namespace
+
+node_config read_node_config(const po::variables_map& vm) {
+  node_config cfg;
+  if (!vm.count("node"))
+    throw config_error("missing --node NAME (or TROUPE_NODE)");
+  cfg.name = vm["node"].as<std::string>();
+  if (!valid_name(cfg.name))
+    throw config_error("invalid node name '" + cfg.name + "' (1-64 of A-Z a-z 0-9 _ . -)");
+  if (vm.count("host"))
+    cfg.host = vm["host"].as<std::string>();
+  if (vm.count("port")) {
+    auto port = vm["port"].as<uint32_t>();
+    if (port > 65535)
+      throw config_error("--port " + std::to_string(port) + " out of range (0-65535)");
+    cfg.port = static_cast<uint16_t>(port);
+  }
+  std::set<std::string> seen{cfg.name};
+  if (vm.count("peer"))
+    for (auto& text : vm["peer"].as<std::vector<std::string>>()) {
+      auto peer = parse_peer(text);
+      if (!seen.insert(peer.node).second)
+        throw config_error("peer '" + peer.node + "' given twice (or is this node)");
+      cfg.peers.push_back(std::move(peer));
+    }
+  if (vm.count("data-dir"))
+    cfg.data_dir = vm["data-dir"].as<std::string>();
+  cfg.log_level = read_log_level(vm);
+  cfg.tuning = read_tuning(vm);
+  auto& t = cfg.timing;
+  t.heartbeat_interval = read_positive_duration(vm, "heartbeat-interval", t.heartbeat_interval);
+  t.heartbeat_timeout = read_positive_duration(vm, "heartbeat-timeout", t.heartbeat_timeout);
+  t.connect_timeout = read_positive_duration(vm, "connect-timeout", t.connect_timeout);
+  t.reconnect_max = read_positive_duration(vm, "reconnect-max", t.reconnect_max);
+  if (t.heartbeat_timeout <= t.heartbeat_interval)
+    throw config_error("--heartbeat-timeout must be longer than --heartbeat-interval");
+  if (t.reconnect_min > t.reconnect_max)
+    t.reconnect_min = t.reconnect_max;
+  return cfg;
+}
+
+} // namespace troupe::runtime

@@ -1,0 +1,133 @@
+#include "troupe/runtime/node.hpp"
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <random>
+
+#include "caf/all.hpp"
+#include "caf/io/all.hpp"
+
+#include "directory_impl.hpp"
+#include "troupe/persistence/data_dir.hpp"
+#include "troupe/persistence/kv_store.hpp"
+#include "troupe/runtime/actor_system_setup.hpp"
+#include "troupe/runtime/directory.hpp"
+#include "troupe/runtime/metrics.hpp"
+#include "troupe/messages/wire.hpp"
+
+namespace troupe::runtime {
+
+struct node::impl {
+  node_config cfg;
+  std::unique_ptr<persistence::data_dir> dir;
+  caf::actor_system_config sys_cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  caf::actor directory;
+  uint16_t port = 0;
+  uint64_t seed = 0;
+  uint64_t incarnation = 0;
+  metrics::registry metrics;
+  std::mutex mtx;
+  std::vector<caf::actor> roles;
+  std::map<std::string, std::unique_ptr<persistence::kv_store>> stores;
+};
+
+node::node(const node_config& cfg, const type_registrar& types) : impl_(std::make_unique<impl>()) {
+  auto& d = *impl_;
+  d.cfg = cfg;
+  log::set_level(cfg.log_level);
+  if (!cfg.data_dir.empty()) {
+    try {
+      d.dir = std::make_unique<persistence::data_dir>(cfg.data_dir);
+    } catch (const persistence::storage_error& e) {
+      throw startup_error(e.what());
+    }
+  }
+  d.seed = std::random_device{}();
+  d.incarnation = static_cast<uint64_t>(
+    std::chrono::system_clock::now().time_since_epoch().count());
+  configure_actor_system(d.sys_cfg, cfg.tuning);
+  if (types)
+    types(d.sys_cfg);
+  d.sys = std::make_unique<caf::actor_system>(d.sys_cfg);
+  directory_settings ds;
+  ds.node = cfg.name;
+  ds.incarnation = d.incarnation;
+  ds.timing = cfg.timing;
+  ds.connector = caf::actor_cast<caf::actor>(d.sys->middleman().actor_handle());
+  ds.peers = cfg.peers;
+  ds.metrics = &d.metrics;
+  d.directory = spawn_directory(*d.sys, std::move(ds));
+  // SO_REUSEADDR: a restarted node rebinds its port at once (TIME_WAIT);
+  // a port with a live listener is still refused.
+  auto published = d.sys->middleman().publish(d.directory, cfg.port, cfg.host.c_str(), true);
+  if (!published) {
+    auto reason = d.sys->render(published.error());
+    caf::anon_send_exit(d.directory, caf::exit_reason::user_shutdown);
+    throw startup_error("cannot listen on " + cfg.host + ":" + std::to_string(cfg.port) +
+                        ": " + reason);
+  }
+  d.port = *published;
+  logger("node").info("node started", {{"listen", cfg.host + ":" + std::to_string(d.port)},
+                                       {"peers", cfg.peers.size()}});
+}
+
+node::~node() {
+  auto& d = *impl_;
+  {
+    std::lock_guard<std::mutex> guard{d.mtx};
+    for (auto& r : d.roles)
+      caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
+  }
+  caf::anon_send_exit(d.directory, caf::exit_reason::user_shutdown);
+  // The actor system waits for every actor: roles must be registered with
+  // add_role (or linked to one) so that they stop here.
+  d.sys.reset();
+}
+
+uint16_t node::port() const { return impl_->port; }
+const node_config& node::config() const { return impl_->cfg; }
+
+void node::add_peer(const peer_spec& peer) {
+  caf::anon_send(impl_->directory, atoms::add_peer::value, peer.node, peer.host, peer.port);
+}
+
+wire::NodeStatus node::status() {
+  caf::scoped_actor self{*impl_->sys};
+  wire::NodeStatus result;
+  self->request(impl_->directory, std::chrono::seconds(5), wire::StatusRequest{})
+    .receive([&](const wire::NodeStatus& s) { result = s; },
+             [&](const caf::error&) { result.set_node(impl_->cfg.name); });
+  return result;
+}
+
+const std::string& node::name() const { return impl_->cfg.name; }
+caf::actor_system& node::system() { return *impl_->sys; }
+const caf::actor& node::directory() const { return impl_->directory; }
+
+void node::add_role(const std::string& role, const caf::actor& handle) {
+  {
+    std::lock_guard<std::mutex> guard{impl_->mtx};
+    impl_->roles.push_back(handle);
+  }
+  register_role(impl_->directory, role, handle);
+}
+
+persistence::kv_store& node::store(const std::string& name) {
+  auto& d = *impl_;
+  std::lock_guard<std::mutex> guard{d.mtx};
+  auto& slot = d.stores[name];
+  if (!slot) {
+    if (!d.dir)
+      throw startup_error("node " + d.cfg.name + " has no --data-dir for store " + name);
+    slot = persistence::open_leveldb_store(d.dir->sub(name));
+  }
+  return *slot;
+}
+
+uint64_t node::seed() const { return impl_->seed; }
+uint64_t node::incarnation() const { return impl_->incarnation; }
+metrics::registry& node::metrics() { return impl_->metrics; }
+
+} // namespace troupe::runtime

@@ -1,0 +1,2 @@
+// Anchor translation unit for the shared CAF precompiled header (see
+// cmake/TroupeDependencies.cmake). Intentionally empty.

@@ -1,0 +1,7 @@
+// Include this (never a generated .pb.h directly) to use troupe's wire
+// messages: it brings the protobuf<->CAF bridge along, without which CAF
+// cannot send them.
+#pragma once
+
+#include "troupe/messages/protobuf_inspect.hpp"
+#include "troupe/wire/runtime.pb.h"
