@@ -1,7 +1,7 @@
 // Runs one node of the greeter example as its own process:
 //
 //   greeter --node b --port 4002 --data-dir /tmp/b --role greeter
-//   greeter --node a --port 4001 --data-dir /tmp/a --role caller \
+//   greeter --node a --port 4001 --data-dir /tmp/a --role caller
 //           --peer b=127.0.0.1:4002 --target b
 #include <iostream>
 
@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   desc.add(troupe::runtime::node_options()).add(example).add(troupe::runtime::logging_options());
   try {
     po::variables_map vm;
-    if (!troupe::runtime::parse_options(argc - 1, argv + 1, desc, vm)) {
+    if (!troupe::runtime::parse_options(argc, argv, desc, vm)) {
       std::cout << "usage: greeter --node NAME --role greeter|caller [options]\n\n" << desc << "\n";
       return 0;
     }

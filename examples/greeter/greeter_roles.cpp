@@ -25,11 +25,11 @@ uint64_t read_counter(troupe::persistence::kv_store& store, const std::string& k
   return v ? std::stoull(*v) : 0;
 }
 
-greeter_actor::behavior_type greeter_impl(greeter_actor::pointer self, troupe::node_env* env) {
+greeter_actor::behavior_type greeter_impl(greeter_actor::pointer, troupe::node_env* env) {
   auto& store = env->store("greeter");
   auto log = env->logger("greeter");
   return {
-    [self, env, &store, log](const wire::Greet& greet) {
+    [env, &store, log](const wire::Greet& greet) {
       // Durable before answering: a greeting is counted even if we crash now.
       auto count = read_counter(store, "greeted") + 1;
       store.put("greeted", std::to_string(count), true);
@@ -39,13 +39,17 @@ greeter_actor::behavior_type greeter_impl(greeter_actor::pointer self, troupe::n
       reply.set_from_node(env->name());
       reply.set_seq(greet.seq());
       reply.set_greeted_so_far(count);
-      (void) self;
       return reply;
     },
   };
 }
 
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+
+// The caller is typed too: it accepts directory events and its own timer tick.
+using caller_actor = caf::typed_actor<caf::reacts_to<troupe::role_up>,
+                                      caf::reacts_to<troupe::role_down>,
+                                      caf::reacts_to<tick_atom>>;
 
 struct caller_state {
   greeter_actor greeter;                 // set while the greeter is reachable
@@ -54,8 +58,9 @@ struct caller_state {
   static inline const char* name = "greeter.caller";
 };
 
-caf::behavior caller_impl(caf::stateful_actor<caller_state>* self, troupe::node_env* env,
-                          std::string greeter_node, troupe::runtime::duration interval) {
+caller_actor::behavior_type caller_impl(caller_actor::stateful_pointer<caller_state> self,
+                                        troupe::node_env* env, std::string greeter_node,
+                                        troupe::runtime::duration interval) {
   auto log = env->logger("caller");
   troupe::subscribe(self, env->directory(), troupe::address{greeter_node, "greeter"});
   self->send(self, tick_atom::value);
@@ -105,7 +110,8 @@ caf::actor spawn_greeter(troupe::node_env& env) {
 
 caf::actor spawn_caller(troupe::node_env& env, std::string greeter_node,
                         troupe::runtime::duration interval) {
-  auto handle = env.system().spawn(caller_impl, &env, std::move(greeter_node), interval);
+  auto handle = caf::actor_cast<caf::actor>(
+    env.system().spawn(caller_impl, &env, std::move(greeter_node), interval));
   env.add_role("caller", handle);
   return handle;
 }

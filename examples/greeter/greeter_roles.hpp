@@ -1,5 +1,5 @@
-// An example of user-written roles: a `greeter` (a typed actor that answers
-// Greet with Greeting and persists how many greetings it gave) and a `caller`
+// An example of user-written roles, both typed actors: a `greeter` that answers
+// Greet with Greeting and persists how many greetings it gave, and a `caller`
 // on another node that finds the greeter through the directory and greets it
 // periodically. The same code runs as two processes (greeter_main.cpp) and in
 // the deterministic simulation (tests/greeter_sim_test.cpp).
