@@ -77,7 +77,8 @@ int local(int argc, const char* const* argv) {
       std::cerr << "troupe local: node " << names[i] << " did not start (see its error above)\n";
       return 1;
     }
-    std::cout << "  " << names[i] << " listening on " << *where << std::endl;
+    std::cout << "  " << names[i] << " (pid " << children[i]->pid() << ") listening on " << *where
+              << std::endl;
   }
   std::cout << "troupe local: " << count << " nodes up; each pings the others' echo role every "
             << vm["probe-interval"].as<std::string>() << " (log lines below)."

@@ -38,6 +38,8 @@ int node(int argc, const char* const* argv) {
     runtime::spawn_prober(n, std::move(peers), probe);
   }
   // Scripts and tests read the port from this line.
+  if (auto http = n.http_port())
+    std::cout << "http " << cfg.host << ":" << *http << std::endl;
   std::cout << "listening " << cfg.host << ":" << n.port() << std::endl;
   auto sig = runtime::wait_for_termination_signal();
   n.logger("node").info("stopping", {{"signal", sig}});

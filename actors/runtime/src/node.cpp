@@ -13,6 +13,7 @@
 #include "troupe/persistence/kv_store.hpp"
 #include "troupe/runtime/actor_system_setup.hpp"
 #include "troupe/runtime/directory.hpp"
+#include "troupe/runtime/http_endpoint.hpp"
 #include "troupe/runtime/metrics.hpp"
 #include "troupe/messages/wire.hpp"
 
@@ -31,7 +32,29 @@ struct node::impl {
   std::mutex mtx;
   std::vector<caf::actor> roles;
   std::map<std::string, std::unique_ptr<persistence::kv_store>> stores;
+  std::unique_ptr<http_endpoint> http; // stops before the actor system
 };
+
+namespace {
+
+std::string status_text(const wire::NodeStatus& st) {
+  std::string out = "node " + st.node() + " incarnation " + std::to_string(st.incarnation())
+                    + " uptime_ms " + std::to_string(st.uptime_ms()) + "\nroles";
+  for (auto& r : st.roles())
+    out += " " + r;
+  out += "\n";
+  for (auto& p : st.peers()) {
+    out += "peer " + p.node() + " " + p.endpoint() + " " + p.state();
+    if (p.state() == "up")
+      out += " rtt_us=" + std::to_string(p.rtt_us());
+    else if (!p.reason().empty())
+      out += " (" + p.reason() + ")";
+    out += "\n";
+  }
+  return out;
+}
+
+} // namespace
 
 node::node(const node_config& cfg, const type_registrar& types) : impl_(std::make_unique<impl>()) {
   auto& d = *impl_;
@@ -69,12 +92,31 @@ node::node(const node_config& cfg, const type_registrar& types) : impl_(std::mak
                         ": " + reason);
   }
   d.port = *published;
+  if (cfg.http_port) {
+    try {
+      d.http = std::make_unique<http_endpoint>(
+        cfg.host, *cfg.http_port,
+        std::map<std::string, http_endpoint::handler>{
+          {"/metrics",
+           [this] {
+             return http_endpoint::response{200, impl_->metrics.render_prometheus(),
+                                            "text/plain; version=0.0.4"};
+           }},
+          {"/health", [this] { return http_endpoint::response{200, "ok " + impl_->cfg.name + "\n"}; }},
+          {"/status", [this] { return http_endpoint::response{200, status_text(status())}; }},
+        });
+    } catch (const std::runtime_error& e) {
+      caf::anon_send_exit(d.directory, caf::exit_reason::user_shutdown);
+      throw startup_error(e.what());
+    }
+  }
   logger("node").info("node started", {{"listen", cfg.host + ":" + std::to_string(d.port)},
                                        {"peers", cfg.peers.size()}});
 }
 
 node::~node() {
   auto& d = *impl_;
+  d.http.reset();
   {
     std::lock_guard<std::mutex> guard{d.mtx};
     for (auto& r : d.roles)
@@ -87,6 +129,11 @@ node::~node() {
 }
 
 uint16_t node::port() const { return impl_->port; }
+std::optional<uint16_t> node::http_port() const {
+  if (!impl_->http)
+    return std::nullopt;
+  return impl_->http->port();
+}
 const node_config& node::config() const { return impl_->cfg; }
 
 void node::add_peer(const peer_spec& peer) {

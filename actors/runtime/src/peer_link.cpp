@@ -41,6 +41,8 @@ struct peer_link_state {
   deadline_table deadlines;
   metrics::counter* reconnects = nullptr;
   metrics::counter* hung = nullptr;
+  metrics::gauge* up = nullptr;
+  metrics::gauge* rtt = nullptr;
   static inline const char* name = "troupe.peer_link";
 };
 
@@ -68,6 +70,8 @@ void report(link_actor* self) {
   if (!is_up(self))
     ps.set_reason(st.down_reason);
   ps.set_rtt_us(std::chrono::duration_cast<std::chrono::microseconds>(st.hb.last_rtt()).count());
+  st.up->set(is_up(self) ? 1 : 0);
+  st.rtt->set(std::chrono::duration<double>(st.hb.last_rtt()).count());
   self->send(st.settings.directory, atoms::link_state::value, std::move(ps));
 }
 
@@ -203,6 +207,8 @@ caf::behavior peer_link(link_actor* self, peer_link_settings settings) {
   metrics::labels lbl{{"peer", st.settings.peer.node}};
   st.reconnects = &reg.get_counter("troupe_peer_reconnects_total", "Peer links re-established", lbl);
   st.hung = &reg.get_counter("troupe_peer_hung_total", "Peers detected as hung by heartbeat silence", lbl);
+  st.up = &reg.get_gauge("troupe_peer_up", "1 while the peer answers heartbeats", lbl);
+  st.rtt = &reg.get_gauge("troupe_peer_rtt_seconds", "Last heartbeat round trip", lbl);
   connect(self);
   self->send(self, atoms::tick::value);
   self->set_down_handler([self](const caf::down_msg& dm) {

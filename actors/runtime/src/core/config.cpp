@@ -87,6 +87,8 @@ po::options_description node_options() {
     ("peer", po::value<std::vector<std::string>>()->composing(),
      "a peer node as name=host:port (repeatable)")
     ("data-dir", po::value<std::string>(), "directory for this node's durable state")
+    ("http-port", po::value<uint32_t>(),
+     "serve /metrics (Prometheus), /health and /status over HTTP on this port (0: any)")
     ("heartbeat-interval", po::value<std::string>()->default_value("100ms"),
      "how often peer links send heartbeats")
     ("heartbeat-timeout", po::value<std::string>()->default_value("500ms"),
@@ -229,6 +231,12 @@ node_config read_node_config(const po::variables_map& vm) {
     }
   if (vm.count("data-dir"))
     cfg.data_dir = vm["data-dir"].as<std::string>();
+  if (vm.count("http-port")) {
+    auto port = vm["http-port"].as<uint32_t>();
+    if (port > 65535)
+      throw config_error("--http-port " + std::to_string(port) + " out of range (0-65535)");
+    cfg.http_port = static_cast<uint16_t>(port);
+  }
   cfg.log_level = read_log_level(vm);
   cfg.tuning = read_tuning(vm);
   auto& t = cfg.timing;

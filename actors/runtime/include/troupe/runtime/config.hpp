@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -64,6 +65,7 @@ struct node_config {
   uint16_t port = 0;
   std::vector<peer_spec> peers;
   std::string data_dir;
+  std::optional<uint16_t> http_port; // /metrics, /health, /status when set
   log::level log_level = log::level::info;
   runtime_tuning tuning;
   link_timing timing;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "troupe/runtime/actor_system_setup.hpp"
@@ -31,6 +32,8 @@ public:
 
   /// The port the directory listens on (the chosen one if cfg.port was 0).
   uint16_t port() const;
+  /// The port of the HTTP endpoint (/metrics, /health, /status), if enabled.
+  std::optional<uint16_t> http_port() const;
   const node_config& config() const;
 
   /// Adds a peer at run time.
