@@ -14,17 +14,33 @@ using troupe::address;
 using troupe::runtime::pick_free_port;
 namespace test = troupe::test;
 
-TEST(PeerLinks, ProtobufEchoCrossesProcesses) {
-  auto port = pick_free_port();
-  auto n1 = test::start_troupe_node("n1", port, {});
-  ASSERT_TRUE(n1);
+namespace {
+
+/// A `troupe node` n1 and a node in the test that subscribed to echo@n1 and
+/// has had one echo answered.
+struct PeerLinksToN1 : ::testing::Test {
+  uint16_t port = pick_free_port();
+  std::unique_ptr<troupe::runtime::child_process> n1;
   test::event_queue events;
-  auto me = test::test_node({{"n1", "127.0.0.1", port}});
-  test::observe(*me, address{"n1", "echo"}, events);
-  ASSERT_TRUE(events.wait_for("up echo@n1", 5s));
-  auto reply = events.wait_for("reply", 5s);
-  ASSERT_TRUE(reply);
-  EXPECT_EQ(*reply, "reply echo@n1 n1 hello");
+  std::unique_ptr<troupe::runtime::node> me;
+
+  void SetUp() override {
+    n1 = test::start_troupe_node("n1", port, {});
+    ASSERT_TRUE(n1);
+    me = test::test_node({{"n1", "127.0.0.1", port}});
+    test::observe(*me, address{"n1", "echo"}, events);
+    ASSERT_TRUE(events.wait_for("up echo@n1", 5s));
+    auto reply = events.wait_for("reply", 5s);
+    ASSERT_TRUE(reply);
+    // A protobuf message went to another process and came back.
+    ASSERT_EQ(*reply, "reply echo@n1 n1 hello");
+  }
+};
+
+} // namespace
+
+TEST_F(PeerLinksToN1, ProtobufEchoCrossesProcesses) {
+  EXPECT_TRUE(n1->running());
 }
 
 TEST(PeerLinks, TwoTroupeProcessesHeartbeatEachOther) {
@@ -58,14 +74,7 @@ TEST(PeerLinks, TwoTroupeProcessesHeartbeatEachOther) {
   EXPECT_TRUE(n2_up);
 }
 
-TEST(PeerLinks, KilledPeerIsDetectedAndRestartedPeerRejoins) {
-  auto port = pick_free_port();
-  auto n1 = test::start_troupe_node("n1", port, {});
-  ASSERT_TRUE(n1);
-  test::event_queue events;
-  auto me = test::test_node({{"n1", "127.0.0.1", port}});
-  test::observe(*me, address{"n1", "echo"}, events);
-  ASSERT_TRUE(events.wait_for("reply echo@n1", 5s));
+TEST_F(PeerLinksToN1, KilledPeerIsDetectedAndRestartedPeerRejoins) {
   n1->signal(SIGKILL);
   auto down = events.wait_for("down echo@n1", 3s);
   ASSERT_TRUE(down);
@@ -79,14 +88,7 @@ TEST(PeerLinks, KilledPeerIsDetectedAndRestartedPeerRejoins) {
   EXPECT_EQ(*reply, "reply echo@n1 n1 hello");
 }
 
-TEST(PeerLinks, HungPeerIsDetectedByHeartbeatAndRecovers) {
-  auto port = pick_free_port();
-  auto n1 = test::start_troupe_node("n1", port, {});
-  ASSERT_TRUE(n1);
-  test::event_queue events;
-  auto me = test::test_node({{"n1", "127.0.0.1", port}});
-  test::observe(*me, address{"n1", "echo"}, events);
-  ASSERT_TRUE(events.wait_for("reply echo@n1", 5s));
+TEST_F(PeerLinksToN1, HungPeerIsDetectedByHeartbeatAndRecovers) {
   n1->signal(SIGSTOP);
   auto down = events.wait_for("down echo@n1", 3s);
   ASSERT_TRUE(down);

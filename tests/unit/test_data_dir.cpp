@@ -5,6 +5,8 @@
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "../support/temp_dir.hpp"
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -18,26 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class scratch_dir {
-public:
-  scratch_dir() {
-    char tmpl[] = "/tmp/troupe-dd-test-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr)
-      throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~scratch_dir() {
-    std::error_code ec;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path_, ec);
-  }
-  scratch_dir(const scratch_dir&) = delete;
-  scratch_dir& operator=(const scratch_dir&) = delete;
-  std::string sub(const std::string& name) const { return path_ + "/" + name; }
-
-private:
-  std::string path_;
-};
+using scratch_dir = troupe::test::temp_dir;
 
 std::string error_of(const std::string& path) {
   try {

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "../support/temp_dir.hpp"
 #include <sys/stat.h>
 #include <unistd.h>
 #include "troupe/persistence/kv_store.hpp"
@@ -18,26 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh directory under /tmp, removed with everything in it.
-class temp_dir {
-public:
-  temp_dir() {
-    char tmpl[] = "/tmp/troupe-kv-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl) ? tmpl : throw std::runtime_error("mkdtemp failed");
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string sub(const std::string& name) const { return path_ + "/" + name; }
-
-private:
-  std::string path_;
-};
+using troupe::test::temp_dir;
 
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream{path, std::ios::binary | std::ios::trunc} << text;
