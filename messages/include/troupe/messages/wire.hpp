@@ -4,4 +4,5 @@
 #pragma once
 
 #include "troupe/messages/protobuf_inspect.hpp"
+#include "troupe/wire/log.pb.h"
 #include "troupe/wire/runtime.pb.h"

@@ -1,0 +1,194 @@
+#include "troupe/log/acceptor_core.hpp"
+
+#include <algorithm>
+
+namespace troupe::rlog {
+
+acceptor_core::acceptor_core(std::string group, member_id self, std::vector<member_id> members)
+  : group_(std::move(group)), self_(self), members_(std::move(members)) {}
+
+void acceptor_core::restore(const wire::HardState& hs, const wire::SnapshotMeta& snapshot,
+                            std::vector<wire::LogEntry> entries) {
+  hs_ = hs;
+  snapshot_ = snapshot;
+  log_.assign(std::make_move_iterator(entries.begin()), std::make_move_iterator(entries.end()));
+  commit_index_ = snapshot_.index();
+  leader_ = 0;
+}
+
+bool acceptor_core::is_member(member_id m) const {
+  return std::find(members_.begin(), members_.end(), m) != members_.end();
+}
+
+uint64_t acceptor_core::last_epoch() const {
+  return log_.empty() ? snapshot_.epoch() : log_.back().epoch();
+}
+
+std::optional<uint64_t> acceptor_core::epoch_at(uint64_t index) const {
+  if (index == snapshot_.index())
+    return snapshot_.epoch();
+  if (index < first_index() || index > last_index())
+    return std::nullopt;
+  return at(index).epoch();
+}
+
+bool acceptor_core::observe_epoch(uint64_t epoch, acceptor_effects& fx) {
+  if (epoch < hs_.epoch())
+    return false;
+  if (epoch > hs_.epoch()) {
+    hs_.set_epoch(epoch);
+    hs_.set_voted_for(0);
+    leader_ = 0;
+    fx.hard_state_changed = true;
+  }
+  return true;
+}
+
+wire::VoteResponse acceptor_core::on_vote(const wire::VoteRequest& req, acceptor_effects& fx) {
+  wire::VoteResponse resp;
+  resp.set_group(group_);
+  resp.set_from(self_);
+  if (req.group() == group_ && is_member(req.candidate()) && observe_epoch(req.epoch(), fx)) {
+    // Raft's election restriction: never help a candidate that lacks an
+    // entry we hold, since that entry may be committed.
+    bool up_to_date = req.last_epoch() > last_epoch() ||
+                      (req.last_epoch() == last_epoch() && req.last_index() >= last_index());
+    bool free = hs_.voted_for() == 0 || hs_.voted_for() == req.candidate();
+    if (up_to_date && free) {
+      if (hs_.voted_for() != req.candidate()) {
+        hs_.set_voted_for(req.candidate());
+        fx.hard_state_changed = true;
+      }
+      resp.set_granted(true);
+    }
+  }
+  resp.set_epoch(hs_.epoch());
+  return resp;
+}
+
+wire::AppendResponse acceptor_core::on_append(const wire::AppendRequest& req, acceptor_effects& fx) {
+  wire::AppendResponse resp;
+  resp.set_group(group_);
+  resp.set_from(self_);
+  resp.set_seq(req.seq());
+  auto refuse = [&] {
+    resp.set_success(false);
+    resp.set_epoch(hs_.epoch());
+    resp.set_last_index(last_index());
+    return resp;
+  };
+  if (req.group() != group_ || !is_member(req.leader()) || !observe_epoch(req.epoch(), fx))
+    return refuse();
+  // The sender leads this epoch: an acceptor that learns of the leader
+  // through its appends will not vote for anyone else in it.
+  if (hs_.voted_for() == 0) {
+    hs_.set_voted_for(req.leader());
+    fx.hard_state_changed = true;
+  }
+  leader_ = req.leader();
+  // Log matching: we must hold the entry before the new ones.
+  auto prev = req.prev_index();
+  if (prev > last_index())
+    return refuse();
+  if (prev >= snapshot_.index() && epoch_at(prev) != req.prev_epoch()) {
+    resp.set_success(false);
+    resp.set_epoch(hs_.epoch());
+    resp.set_last_index(prev - 1); // everything from prev on is suspect
+    return resp;
+  }
+  for (int k = 0; k < req.entries_size(); ++k) {
+    auto& e = req.entries(k);
+    uint64_t index = e.index();
+    if (index != prev + 1 + static_cast<uint64_t>(k))
+      return refuse(); // malformed: entries must be consecutive
+    if (index <= snapshot_.index())
+      continue; // covered by our snapshot, hence committed and equal
+    if (index <= last_index()) {
+      if (at(index).epoch() == e.epoch())
+        continue; // already held
+      // A conflicting suffix, from a leader that did not get it committed.
+      // Committed entries never conflict (election restriction); refuse
+      // rather than destroy one if a peer misbehaves.
+      if (index <= commit_index_)
+        return refuse();
+      log_.resize(index - first_index());
+      fx.truncated_from = fx.truncated_from ? std::min(*fx.truncated_from, index) : index;
+      // Entries appended earlier in this batch of effects and now removed
+      // must not be written.
+      auto& app = fx.appended;
+      app.erase(std::remove_if(app.begin(), app.end(),
+                               [index](const wire::LogEntry& x) { return x.index() >= index; }),
+                app.end());
+    }
+    log_.push_back(e);
+    fx.appended.push_back(e);
+  }
+  uint64_t match = prev + static_cast<uint64_t>(req.entries_size());
+  commit_index_ = std::max(commit_index_, std::min(req.commit_index(), match));
+  resp.set_success(true);
+  resp.set_epoch(hs_.epoch());
+  resp.set_match_index(match);
+  resp.set_last_index(last_index());
+  return resp;
+}
+
+wire::InstallSnapshotResponse acceptor_core::on_install_snapshot(const wire::InstallSnapshot& req,
+                                                                 acceptor_effects& fx) {
+  wire::InstallSnapshotResponse resp;
+  resp.set_group(group_);
+  resp.set_from(self_);
+  if (req.group() != group_ || !is_member(req.leader()) || !observe_epoch(req.epoch(), fx)) {
+    resp.set_epoch(hs_.epoch());
+    return resp;
+  }
+  leader_ = req.leader();
+  auto& meta = req.meta();
+  if (meta.index() > snapshot_.index()) {
+    if (epoch_at(meta.index()) == meta.epoch()) {
+      // We hold the entry the snapshot ends with: keep what follows it.
+      log_.erase(log_.begin(), log_.begin() + static_cast<long>(meta.index() - snapshot_.index()));
+    } else {
+      fx.truncated_from = first_index();
+      fx.appended.clear();
+      log_.clear();
+    }
+    snapshot_ = meta;
+    fx.snapshot = meta;
+    fx.snapshot_data = req.data();
+    fx.compacted_through = meta.index();
+    commit_index_ = std::max(commit_index_, meta.index());
+  }
+  resp.set_success(true);
+  resp.set_epoch(hs_.epoch());
+  resp.set_index(snapshot_.index());
+  return resp;
+}
+
+bool acceptor_core::compact(const wire::SnapshotMeta& meta, std::string data, acceptor_effects& fx) {
+  if (meta.index() <= snapshot_.index() || meta.index() > commit_index_ ||
+      epoch_at(meta.index()) != meta.epoch())
+    return false;
+  log_.erase(log_.begin(), log_.begin() + static_cast<long>(meta.index() - snapshot_.index()));
+  snapshot_ = meta;
+  fx.snapshot = meta;
+  fx.snapshot_data = std::move(data);
+  fx.compacted_through = meta.index();
+  return true;
+}
+
+bool acceptor_core::read(uint64_t from, size_t max_entries, size_t max_bytes,
+                         std::vector<wire::LogEntry>& out) const {
+  if (from < first_index())
+    return false;
+  size_t bytes = 0;
+  for (auto i = from; i <= last_index() && max_entries > 0; ++i, --max_entries) {
+    auto& e = at(i);
+    bytes += e.data().size();
+    if (bytes > max_bytes && !out.empty())
+      break;
+    out.push_back(e);
+  }
+  return true;
+}
+
+} // namespace troupe::rlog

@@ -1,0 +1,386 @@
+#include "troupe/log/proposer_core.hpp"
+
+#include <algorithm>
+
+namespace troupe::rlog {
+
+namespace {
+
+uint64_t next_random(uint64_t& state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+uint64_t make_zxid(uint64_t epoch, uint32_t counter) {
+  return (epoch << 32) | counter;
+}
+
+} // namespace
+
+proposer_core::proposer_core(proposer_config cfg, uint64_t seed)
+  : cfg_(std::move(cfg)), rng_(seed ^ (uint64_t{cfg_.self} << 48)) {
+  reset_election_timer();
+}
+
+void proposer_core::reset_election_timer() {
+  election_elapsed_ = 0;
+  auto span = cfg_.election_ticks_max - cfg_.election_ticks_min + 1;
+  election_timeout_ = cfg_.election_ticks_min + static_cast<uint32_t>(next_random(rng_) % span);
+}
+
+void proposer_core::tick(proposer_effects& fx) {
+  ++ticks_;
+  if (role_ != proposer_role::leader) {
+    if (++election_elapsed_ >= election_timeout_)
+      start_election(fx);
+    return;
+  }
+  if (!started_)
+    return;
+  // A leader that has not heard from a quorum for an election timeout may
+  // be cut off: it steps down rather than keep a stale claim.
+  size_t recent = 0;
+  for (auto& [m, p] : progress_)
+    if (ticks_ - p.last_ack_tick <= cfg_.election_ticks_max)
+      ++recent;
+  if (recent < quorum()) {
+    become_follower(epoch_, 0, fx);
+    return;
+  }
+  for (auto& [m, p] : progress_) {
+    if (p.inflight > 0 && ticks_ - p.last_ack_tick > cfg_.resend_ticks) {
+      // Appends were lost: go back to what is known to match.
+      p.inflight = 0;
+      p.next = p.match + 1;
+      p.fetching = false;
+    }
+  }
+  if (++heartbeat_elapsed_ >= cfg_.heartbeat_ticks) {
+    heartbeat_elapsed_ = 0;
+    for (auto& m : cfg_.members)
+      send_to(m, true, fx);
+  }
+}
+
+void proposer_core::start_election(proposer_effects& fx) {
+  role_ = proposer_role::candidate;
+  leader_ = 0;
+  votes_.clear();
+  won_ = false;
+  started_ = false;
+  reset_election_timer();
+  fx.leader_changed = std::make_pair(epoch_, member_id{0});
+  // The vote requests state the local log's tail, which must be fresh.
+  fx.query_local_tail = true;
+}
+
+void proposer_core::become_follower(uint64_t epoch, member_id leader, proposer_effects& fx) {
+  bool changed = epoch != epoch_ || leader != leader_ || role_ != proposer_role::follower;
+  role_ = proposer_role::follower;
+  epoch_ = epoch;
+  leader_ = leader;
+  won_ = false;
+  started_ = false;
+  window_.clear();
+  progress_.clear();
+  for (auto& r : reads_)
+    fx.reads.push_back({r.id, 0});
+  reads_.clear();
+  reset_election_timer();
+  if (changed)
+    fx.leader_changed = std::make_pair(epoch_, leader_);
+}
+
+void proposer_core::on_local_tail(uint64_t promised_epoch, uint64_t last_epoch,
+                                  uint64_t last_index, uint64_t prev_epoch,
+                                  std::vector<wire::LogEntry> entries, proposer_effects& fx) {
+  if (role_ != proposer_role::candidate)
+    return;
+  if (won_) {
+    // Our acceptor voted for us in epoch_; it cannot have moved past it
+    // without our hearing (a higher epoch makes us a follower).
+    if (promised_epoch == epoch_)
+      start_leading(last_epoch, last_index, prev_epoch, std::move(entries), fx);
+    else
+      become_follower(promised_epoch, 0, fx);
+    return;
+  }
+  epoch_ = std::max(epoch_, promised_epoch) + 1;
+  votes_.clear();
+  for (auto m : cfg_.members) {
+    wire::VoteRequest req;
+    req.set_group(cfg_.group);
+    req.set_epoch(epoch_);
+    req.set_candidate(cfg_.self);
+    req.set_last_epoch(last_epoch);
+    req.set_last_index(last_index);
+    fx.votes.emplace_back(m, std::move(req));
+  }
+}
+
+void proposer_core::on_vote_response(const wire::VoteResponse& resp, proposer_effects& fx) {
+  if (resp.group() != cfg_.group)
+    return;
+  if (resp.epoch() > epoch_) {
+    become_follower(resp.epoch(), 0, fx);
+    return;
+  }
+  if (role_ != proposer_role::candidate || won_ || resp.epoch() != epoch_ || !resp.granted())
+    return;
+  votes_.insert(resp.from());
+  if (votes_.size() >= quorum()) {
+    // Won. The local acceptor now promised this epoch, so its log is final
+    // for older leaders: read its tail once more and start from there.
+    won_ = true;
+    fx.query_local_tail = true;
+  }
+}
+
+void proposer_core::start_leading(uint64_t last_epoch, uint64_t last_index, uint64_t prev_epoch,
+                                  std::vector<wire::LogEntry> entries, proposer_effects& fx) {
+  role_ = proposer_role::leader;
+  leader_ = cfg_.self;
+  window_.assign(std::make_move_iterator(entries.begin()), std::make_move_iterator(entries.end()));
+  window_start_ = window_.empty() ? last_index + 1 : window_.front().index();
+  window_prev_epoch_ = window_.empty() ? last_epoch : prev_epoch;
+  // Everything before the window was committed when the local acceptor
+  // learnt of it (the window starts after the acceptor's commit point).
+  commit_index_ = window_start_ - 1;
+  counter_ = 0;
+  wire::LogEntry start;
+  start.set_index(last_index + 1);
+  start.set_epoch(epoch_);
+  start.set_zxid(make_zxid(epoch_, 0));
+  start.set_kind(wire::ENTRY_EPOCH_START);
+  window_.push_back(std::move(start));
+  epoch_start_index_ = last_index + 1;
+  progress_.clear();
+  for (auto m : cfg_.members) {
+    progress p;
+    p.next = last_index + 1;
+    p.last_ack_tick = ticks_;
+    progress_.emplace(m, p);
+  }
+  started_ = true;
+  heartbeat_elapsed_ = 0;
+  fx.leader_changed = std::make_pair(epoch_, cfg_.self);
+  flush(fx);
+}
+
+std::optional<uint64_t> proposer_core::epoch_at(uint64_t index) const {
+  if (index + 1 == window_start_)
+    return window_prev_epoch_;
+  if (index < window_start_ || index > last_index())
+    return std::nullopt;
+  return at(index).epoch();
+}
+
+std::optional<uint64_t> proposer_core::propose(std::string data, std::string origin,
+                                               uint64_t origin_seq) {
+  if (!leading() || counter_ == UINT32_MAX)
+    return std::nullopt;
+  wire::LogEntry e;
+  e.set_index(last_index() + 1);
+  e.set_epoch(epoch_);
+  e.set_zxid(make_zxid(epoch_, ++counter_));
+  e.set_kind(wire::ENTRY_COMMAND);
+  e.set_data(std::move(data));
+  e.set_origin(std::move(origin));
+  e.set_origin_seq(origin_seq);
+  auto zxid = e.zxid();
+  window_.push_back(std::move(e));
+  return zxid;
+}
+
+void proposer_core::flush(proposer_effects& fx) {
+  if (!leading())
+    return;
+  for (auto m : cfg_.members)
+    send_to(m, false, fx);
+}
+
+void proposer_core::send_to(member_id m, bool heartbeat, proposer_effects& fx) {
+  auto& p = progress_[m];
+  if (p.fetching)
+    return;
+  bool sent = false;
+  while (p.inflight < cfg_.max_inflight && p.next <= last_index()) {
+    if (p.next < window_start_) {
+      // Older than what this leader holds in memory: the shell reads it
+      // from the local acceptor (or ships a snapshot).
+      p.fetching = true;
+      fx.fetches.emplace_back(m, p.next);
+      return;
+    }
+    wire::AppendRequest req;
+    req.set_group(cfg_.group);
+    req.set_epoch(epoch_);
+    req.set_leader(cfg_.self);
+    req.set_prev_index(p.next - 1);
+    req.set_prev_epoch(*epoch_at(p.next - 1));
+    size_t bytes = 0;
+    for (auto i = p.next; i <= last_index() && static_cast<size_t>(req.entries_size()) < cfg_.max_batch_entries; ++i) {
+      auto& e = at(i);
+      if (req.entries_size() > 0 && bytes + e.data().size() > cfg_.max_batch_bytes)
+        break;
+      bytes += e.data().size();
+      *req.add_entries() = e;
+    }
+    req.set_commit_index(commit_index_);
+    req.set_seq(++seq_);
+    p.next += static_cast<uint64_t>(req.entries_size());
+    ++p.inflight;
+    fx.appends.emplace_back(m, std::move(req));
+    sent = true;
+  }
+  if (heartbeat && !sent && p.next >= window_start_) {
+    // An empty append: proves leadership, carries the commit index, and
+    // exposes a gap after lost messages (the acceptor refuses it).
+    wire::AppendRequest req;
+    req.set_group(cfg_.group);
+    req.set_epoch(epoch_);
+    req.set_leader(cfg_.self);
+    req.set_prev_index(p.next - 1);
+    req.set_prev_epoch(*epoch_at(p.next - 1));
+    req.set_commit_index(commit_index_);
+    req.set_seq(++seq_);
+    fx.appends.emplace_back(m, std::move(req));
+  }
+}
+
+void proposer_core::on_fetched(member_id to, uint64_t prev_epoch, std::vector<wire::LogEntry> entries,
+                               proposer_effects& fx) {
+  if (!leading())
+    return;
+  auto it = progress_.find(to);
+  if (it == progress_.end())
+    return;
+  auto& p = it->second;
+  p.fetching = false;
+  if (entries.empty() || entries.front().index() != p.next)
+    return; // stale answer; the resend timer recovers
+  wire::AppendRequest req;
+  req.set_group(cfg_.group);
+  req.set_epoch(epoch_);
+  req.set_leader(cfg_.self);
+  req.set_prev_index(p.next - 1);
+  req.set_prev_epoch(prev_epoch);
+  for (auto& e : entries) {
+    if (e.index() >= window_start_)
+      break;
+    *req.add_entries() = std::move(e);
+  }
+  req.set_commit_index(commit_index_);
+  req.set_seq(++seq_);
+  p.next += static_cast<uint64_t>(req.entries_size());
+  ++p.inflight;
+  fx.appends.emplace_back(to, std::move(req));
+}
+
+void proposer_core::on_snapshot_installed(member_id to, uint64_t index, proposer_effects& fx) {
+  if (!leading())
+    return;
+  auto it = progress_.find(to);
+  if (it == progress_.end())
+    return;
+  auto& p = it->second;
+  p.fetching = false;
+  p.match = std::max(p.match, index);
+  p.next = std::max(p.next, index + 1);
+  p.last_ack_tick = ticks_;
+  send_to(to, false, fx);
+}
+
+void proposer_core::on_append_response(const wire::AppendResponse& resp, proposer_effects& fx) {
+  if (resp.group() != cfg_.group)
+    return;
+  if (resp.epoch() > epoch_) {
+    become_follower(resp.epoch(), 0, fx);
+    return;
+  }
+  if (!leading() || resp.epoch() != epoch_)
+    return;
+  auto it = progress_.find(resp.from());
+  if (it == progress_.end())
+    return;
+  auto& p = it->second;
+  p.last_ack_tick = ticks_;
+  p.acked_seq = std::max(p.acked_seq, resp.seq());
+  if (p.inflight > 0)
+    --p.inflight;
+  if (resp.success()) {
+    p.match = std::max(p.match, resp.match_index());
+    p.next = std::max(p.next, p.match + 1);
+    advance_commit(fx);
+  } else {
+    // The acceptor lacks the entry before what we sent: back off to its
+    // tail (never below what it is known to hold) and restart the pipeline.
+    p.next = std::max(p.match + 1, std::min(p.next, resp.last_index() + 1));
+    p.inflight = 0;
+    p.fetching = false;
+  }
+  check_reads(fx);
+  send_to(resp.from(), false, fx);
+}
+
+void proposer_core::advance_commit(proposer_effects& fx) {
+  std::vector<uint64_t> matches;
+  for (auto& [m, p] : progress_)
+    matches.push_back(p.match);
+  std::sort(matches.begin(), matches.end(), std::greater<>());
+  auto n = matches[quorum() - 1];
+  // Only an entry of this epoch commits by counting (Raft, fig. 8); the
+  // entries before it commit with it.
+  if (n <= commit_index_ || epoch_at(n) != epoch_)
+    return;
+  for (auto i = commit_index_ + 1; i <= n; ++i)
+    fx.committed.push_back(at(i));
+  commit_index_ = n;
+  // Drop what every acceptor holds and is committed: later readers fetch
+  // from acceptors.
+  auto lowest = std::min(commit_index_, matches.back());
+  while (!window_.empty() && window_start_ < lowest) {
+    window_prev_epoch_ = window_.front().epoch();
+    window_.pop_front();
+    ++window_start_;
+  }
+}
+
+void proposer_core::read_barrier(uint64_t id, proposer_effects& fx) {
+  if (!leading() || commit_index_ < epoch_start_index_) {
+    // Not (yet) a leader whose commit index is current.
+    fx.reads.push_back({id, 0});
+    return;
+  }
+  reads_.push_back({id, commit_index_, seq_});
+  for (auto m : cfg_.members)
+    send_to(m, true, fx);
+}
+
+void proposer_core::check_reads(proposer_effects& fx) {
+  auto it = reads_.begin();
+  while (it != reads_.end()) {
+    size_t acks = 0;
+    for (auto& [m, p] : progress_)
+      if (p.acked_seq > it->after_seq)
+        ++acks;
+    if (acks < quorum())
+      break; // later reads were registered later: they cannot be confirmed first
+    fx.reads.push_back({it->id, it->index});
+    it = reads_.erase(it);
+  }
+}
+
+void proposer_core::on_leader_seen(uint64_t epoch, member_id leader, proposer_effects& fx) {
+  if (epoch > epoch_ || (epoch == epoch_ && role_ != proposer_role::leader)) {
+    if (leader == cfg_.self && epoch == epoch_)
+      return;
+    become_follower(epoch, leader, fx);
+  } else if (epoch == epoch_ && leader == leader_) {
+    election_elapsed_ = 0;
+  }
+}
+
+} // namespace troupe::rlog
