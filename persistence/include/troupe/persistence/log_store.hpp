@@ -1,0 +1,64 @@
+// The durable state of one replicated-log acceptor, on a kv_store: its
+// membership, promise (HardState), log entries and latest snapshot.
+//
+// Keys (one store per acceptor): "m" Membership, "h" HardState, "s" snapshot
+// meta, "d" snapshot data, "e" + 8-byte big-endian index -> LogEntry. Values
+// are protobuf encodings. A write is one atomic WriteBatch, synced when asked:
+// an acceptor writes everything an input changed in one go (group commit).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "troupe/persistence/kv_store.hpp"
+#include "troupe/wire/log.pb.h"
+
+namespace troupe::persistence {
+
+class log_store {
+public:
+  struct contents {
+    std::optional<wire::Membership> membership; // nullopt: a new, empty store
+    wire::HardState hard_state;
+    wire::SnapshotMeta snapshot;
+    std::vector<wire::LogEntry> entries;        // after the snapshot, ascending, consecutive
+  };
+
+  /// Uses `store` (not owned), which must outlive this object.
+  explicit log_store(kv_store& store);
+
+  /// Reads everything. Throws storage_error if the contents are corrupt:
+  /// undecodable values, entries not consecutive, entries overlapping the
+  /// snapshot, a key this layout does not know (a foreign store).
+  contents load() const;
+
+  /// The snapshot's data ("" if none).
+  std::string snapshot_data() const;
+
+  /// One atomic change. Apply order: membership, hard state, delete entries
+  /// in [truncate_from, truncate_to] (inclusive), delete entries <= compact_through,
+  /// put snapshot (meta + data), put entries.
+  struct change {
+    std::optional<wire::Membership> membership;
+    std::optional<wire::HardState> hard_state;
+    std::optional<std::pair<uint64_t, uint64_t>> truncate; // [from, to]
+    std::optional<uint64_t> compact_through;
+    std::optional<wire::SnapshotMeta> snapshot;
+    std::string snapshot_data;
+    std::vector<wire::LogEntry> entries;
+  };
+  void write(const change& c, bool sync);
+
+  /// Bytes of entry payload written so far by this object (for metrics).
+  uint64_t bytes_written() const { return bytes_written_; }
+
+  static std::string entry_key(uint64_t index);
+
+private:
+  kv_store& store_;
+  uint64_t bytes_written_ = 0;
+};
+
+} // namespace troupe::persistence
