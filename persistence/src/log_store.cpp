@@ -137,6 +137,10 @@ log_store::contents log_store::load() const {
     throw storage_error("log store: entry " + std::to_string(out.entries.front().index())
                         + " overlaps the snapshot through "
                         + std::to_string(out.snapshot.index()));
+  // The log continues the snapshot: a hole would shift every index.
+  if (!out.entries.empty() && out.entries.front().index() != out.snapshot.index() + 1)
+    throw storage_error("log store: entries start at " + std::to_string(out.entries.front().index())
+                        + " but the snapshot ends at " + std::to_string(out.snapshot.index()));
   return out;
 }
 

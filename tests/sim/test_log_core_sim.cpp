@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "troupe/log/acceptor_core.hpp"
+#include "troupe/log/learner_core.hpp"
 #include "troupe/log/proposer_core.hpp"
 #include "troupe/sim/rng.hpp"
 #include "troupe/sim/seeds.hpp"
@@ -21,7 +22,9 @@ namespace wire = troupe::wire;
 namespace {
 
 using payload = std::variant<wire::VoteRequest, wire::VoteResponse, wire::AppendRequest,
-                             wire::AppendResponse>;
+                             wire::AppendResponse, wire::Committed, wire::FetchRequest,
+                             wire::FetchResponse, wire::InstallSnapshot,
+                             wire::InstallSnapshotResponse>;
 
 struct message {
   member_id from;
@@ -32,8 +35,15 @@ struct message {
 struct disk {
   wire::HardState hs;
   wire::SnapshotMeta snapshot;
+  std::string snapshot_data;
   std::vector<wire::LogEntry> entries;
 };
+
+// The state machine of the simulation: a running hash of applied zxids, so
+// a snapshot is just that number and any divergence shows.
+uint64_t fold(uint64_t state, const wire::LogEntry& e) {
+  return troupe::sim::fnv1a(std::to_string(e.zxid()) + e.data(), state);
+}
 
 struct member {
   member_id id;
@@ -41,7 +51,10 @@ struct member {
   disk durable;
   std::unique_ptr<acceptor_core> acceptor;
   std::unique_ptr<proposer_core> proposer;
+  std::unique_ptr<learner_core> learner;
+  uint64_t state = 0;                    // the learner's state machine
   acceptor_effects pending_fx;           // not yet synced
+  std::string snapshot_data;             // goes with acceptor->snapshot()
   std::vector<message> pending_replies;  // sent once synced
 };
 
@@ -60,6 +73,9 @@ public:
     m.up = true;
     m.acceptor = std::make_unique<acceptor_core>("g", m.id, ids_);
     m.acceptor->restore(m.durable.hs, m.durable.snapshot, m.durable.entries);
+    m.snapshot_data = m.durable.snapshot_data;
+    m.learner = std::make_unique<learner_core>("g");
+    m.state = 0;
     proposer_config cfg;
     cfg.group = "g";
     cfg.self = m.id;
@@ -76,6 +92,7 @@ public:
     m.up = false; // unsynced effects and replies die with it
     m.acceptor.reset();
     m.proposer.reset();
+    m.learner.reset();
   }
 
   // Writes an acceptor's pending effects to its disk, then releases replies.
@@ -87,6 +104,13 @@ public:
     if (fx.truncated_from)
       while (!d.entries.empty() && d.entries.back().index() >= *fx.truncated_from)
         d.entries.pop_back();
+    if (fx.compacted_through)
+      while (!d.entries.empty() && d.entries.front().index() <= *fx.compacted_through)
+        d.entries.erase(d.entries.begin());
+    if (fx.snapshot) {
+      d.snapshot = *fx.snapshot;
+      d.snapshot_data = fx.snapshot_data;
+    }
     for (auto& e : fx.appended)
       d.entries.push_back(e);
     fx.clear();
@@ -125,12 +149,71 @@ public:
     for (auto& [to, from] : fx.fetches) {
       std::vector<wire::LogEntry> entries;
       proposer_effects next;
-      if (m.acceptor->read(from, 8, SIZE_MAX, entries))
+      if (m.acceptor->read(from, 8, SIZE_MAX, entries)) {
         m.proposer->on_fetched(to, m.acceptor->epoch_at(from - 1).value_or(0), std::move(entries), next);
+      } else {
+        // Compacted away: ship the local acceptor's snapshot instead.
+        wire::InstallSnapshot inst;
+        inst.set_group("g");
+        inst.set_epoch(m.proposer->epoch());
+        inst.set_leader(m.id);
+        *inst.mutable_meta() = m.acceptor->snapshot();
+        inst.set_data(m.snapshot_data);
+        send({m.id, to, inst});
+      }
       apply(m, next);
     }
     for (auto& e : fx.committed)
       record_commit(e);
+    if (!fx.committed.empty()) {
+      wire::Committed c;
+      c.set_group("g");
+      c.set_epoch(m.proposer->epoch());
+      c.set_leader(m.id);
+      c.set_commit_index(m.proposer->commit_index());
+      for (auto& e : fx.committed)
+        *c.add_entries() = e;
+      for (auto i : ids_)
+        send({m.id, i, c});
+    }
+  }
+
+  void apply(member& m, learner_effects& fx) {
+    if (fx.restore) {
+      auto& [meta, data] = *fx.restore;
+      m.state = std::stoull(data);
+      ASSERT_EQ(m.state, state_at(meta.index())) << "snapshot diverges at " << meta.index();
+    }
+    for (auto& e : fx.apply) {
+      auto c = committed_.find(e.index());
+      ASSERT_NE(c, committed_.end()) << "member " << m.id << " applied uncommitted " << e.index();
+      ASSERT_EQ(c->second.zxid(), e.zxid()) << "member " << m.id << " applied another entry";
+      m.state = fold(m.state, e);
+      ASSERT_EQ(m.state, state_at(e.index()));
+      // Snapshot now and then, letting the local acceptor compact its log.
+      if (e.index() % 40 == 0) {
+        wire::SnapshotMeta meta;
+        meta.set_index(e.index());
+        meta.set_epoch(e.epoch());
+        meta.set_zxid(e.zxid());
+        if (m.acceptor->compact(meta, std::to_string(m.state), m.pending_fx))
+          m.snapshot_data = std::to_string(m.state);
+      }
+    }
+    if (fx.fetch)
+      send({m.id, m.id, *fx.fetch}); // from the local acceptor
+  }
+
+  // The state machine's state after applying the committed log up to `index`.
+  uint64_t state_at(uint64_t index) {
+    while (states_.size() <= index) {
+      auto i = states_.size();
+      auto c = committed_.find(i);
+      if (c == committed_.end())
+        return 0;
+      states_.push_back(fold(states_.back(), c->second));
+    }
+    return states_[index];
   }
 
   void deliver(message msg) {
@@ -143,25 +226,58 @@ public:
       m.pending_replies.push_back({m.id, msg.from, resp});
     } else if (auto* a = std::get_if<wire::AppendRequest>(&msg.body)) {
       auto resp = m.acceptor->on_append(*a, m.pending_fx);
-      if (resp.success())
+      if (resp.epoch() == a->epoch()) // from the current leader, matching or not
         m.proposer->on_leader_seen(a->epoch(), a->leader(), pfx);
       m.pending_replies.push_back({m.id, msg.from, resp});
     } else if (auto* vr = std::get_if<wire::VoteResponse>(&msg.body)) {
       m.proposer->on_vote_response(*vr, pfx);
     } else if (auto* ar = std::get_if<wire::AppendResponse>(&msg.body)) {
       m.proposer->on_append_response(*ar, pfx);
+    } else if (auto* inst = std::get_if<wire::InstallSnapshot>(&msg.body)) {
+      auto resp = m.acceptor->on_install_snapshot(*inst, m.pending_fx);
+      if (m.acceptor->snapshot().index() == inst->meta().index())
+        m.snapshot_data = inst->data();
+      m.pending_replies.push_back({m.id, msg.from, resp});
+    } else if (auto* ir = std::get_if<wire::InstallSnapshotResponse>(&msg.body)) {
+      if (ir->success() && ir->epoch() == m.proposer->epoch())
+        m.proposer->on_snapshot_installed(ir->from(), ir->index(), pfx);
+    } else if (auto* c = std::get_if<wire::Committed>(&msg.body)) {
+      learner_effects lfx;
+      m.learner->on_committed(*c, lfx);
+      apply(m, lfx);
+    } else if (auto* f = std::get_if<wire::FetchRequest>(&msg.body)) {
+      auto& a = *m.acceptor;
+      wire::FetchResponse resp;
+      resp.set_group("g");
+      resp.set_commit_index(a.commit_index());
+      std::vector<wire::LogEntry> entries;
+      if (!a.read(f->from_index(), f->max_entries(), SIZE_MAX, entries)) {
+        resp.set_compacted(true);
+        *resp.mutable_snapshot() = a.snapshot();
+        resp.set_snapshot_data(m.snapshot_data);
+        a.read(a.first_index(), f->max_entries(), SIZE_MAX, entries);
+      }
+      for (auto& e : entries)
+        if (e.index() <= a.commit_index())
+          *resp.add_entries() = e;
+      send({m.id, msg.from, resp});
+    } else if (auto* fr = std::get_if<wire::FetchResponse>(&msg.body)) {
+      learner_effects lfx;
+      m.learner->on_fetch_response(*fr, lfx);
+      apply(m, lfx);
     }
     apply(m, pfx);
   }
 
   void record_commit(const wire::LogEntry& e) {
     auto [it, fresh] = committed_.emplace(e.index(), e);
-    if (!fresh)
+    if (!fresh) {
       ASSERT_EQ(it->second.SerializeAsString(), e.SerializeAsString())
         << "two different entries committed at index " << e.index();
-    if (fresh) {
-      if (auto prev = committed_.find(e.index() - 1); prev != committed_.end())
+    } else {
+      if (auto prev = committed_.find(e.index() - 1); prev != committed_.end()) {
         ASSERT_LT(prev->second.zxid(), e.zxid()) << "zxids must rise along the log";
+      }
       if (e.kind() == wire::ENTRY_COMMAND)
         acknowledged_.push_back(e.data());
     }
@@ -205,10 +321,14 @@ public:
         auto& m = members_[i];
         if (!m.up)
           continue;
+        learner_effects lfx;
+        m.learner->tick(lfx);
+        apply(m, lfx);
         proposer_effects fx;
         m.proposer->tick(fx);
         if (m.proposer->leading() && rng_.chance(0.5)) {
-          m.proposer->propose("cmd-" + std::to_string(next_cmd_++), "client", next_cmd_);
+          ++next_cmd_;
+          m.proposer->propose("cmd-" + std::to_string(next_cmd_), "client", next_cmd_);
           m.proposer->flush(fx);
         }
         apply(m, fx);
@@ -273,6 +393,7 @@ public:
   std::vector<message> inflight_;
   std::set<std::pair<member_id, member_id>> cut_;
   std::map<uint64_t, wire::LogEntry> committed_;
+  std::vector<uint64_t> states_{0};
   std::vector<std::string> acknowledged_;
 };
 
@@ -291,6 +412,22 @@ void run_seed(uint64_t seed, size_t members, size_t steps) {
     c.step();
   EXPECT_GE(c.acknowledged_.size(), before + 5) << "no progress after healing";
   EXPECT_NE(c.leader(), 0u);
+  // Every live learner catches up with the committed log.
+  auto caught_up = [&] {
+    for (auto& [i, m] : c.members_)
+      if (m.learner->applied_index() < c.committed_.rbegin()->first - 50)
+        return false;
+    return true;
+  };
+  for (size_t i = 0; i < 100000 && !caught_up(); ++i)
+    c.step();
+  EXPECT_TRUE(caught_up()) << "a learner did not catch up";
+  if (!caught_up())
+    for (auto& [i, m] : c.members_)
+      std::fprintf(stderr, "member %u up=%d applied=%llu known=%llu acc first=%llu last=%llu commit=%llu committed_max=%llu leader=%u\n", i, m.up,
+        (unsigned long long) m.learner->applied_index(), (unsigned long long) m.learner->known_commit(),
+        (unsigned long long) m.acceptor->first_index(), (unsigned long long) m.acceptor->last_index(),
+        (unsigned long long) m.acceptor->commit_index(), (unsigned long long) c.committed_.rbegin()->first, c.leader());
   // Every acknowledged command is in the committed log exactly once.
   std::set<std::string> unique(c.acknowledged_.begin(), c.acknowledged_.end());
   EXPECT_EQ(unique.size(), c.acknowledged_.size());

@@ -279,8 +279,15 @@ TEST(LogStore, EntryKeyIsBigEndianAndSortsByIndex) {
 
   memory_store kv;
   log_store log{kv};
-  append(log, 250, 260);
-  EXPECT_EQ(indexes(log.load().entries), range(250, 260));
+  append(log, 1, 260);
+  EXPECT_EQ(indexes(log.load().entries), range(1, 260));
+}
+
+TEST(LogStore, EntriesMustContinueTheSnapshot) {
+  memory_store kv;
+  log_store log{kv};
+  append(log, 5, 7); // no snapshot: the log must start at 1
+  expect_storage_error([&] { log.load(); }, {"start at 5", "snapshot ends at 0"});
 }
 
 TEST(LogStore, GarbageValueNamesTheKey) {

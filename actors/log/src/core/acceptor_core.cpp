@@ -32,6 +32,19 @@ std::optional<uint64_t> acceptor_core::epoch_at(uint64_t index) const {
   return at(index).epoch();
 }
 
+namespace {
+
+// Entries covered by a new snapshot must not be written after it: the store
+// applies the prefix deletion before the appends of the same batch.
+void drop_covered(acceptor_effects& fx, uint64_t through) {
+  auto& app = fx.appended;
+  app.erase(std::remove_if(app.begin(), app.end(),
+                           [through](const wire::LogEntry& x) { return x.index() <= through; }),
+            app.end());
+}
+
+} // namespace
+
 bool acceptor_core::observe_epoch(uint64_t epoch, acceptor_effects& fx) {
   if (epoch < hs_.epoch())
     return false;
@@ -156,6 +169,7 @@ wire::InstallSnapshotResponse acceptor_core::on_install_snapshot(const wire::Ins
     fx.snapshot = meta;
     fx.snapshot_data = req.data();
     fx.compacted_through = meta.index();
+    drop_covered(fx, meta.index());
     commit_index_ = std::max(commit_index_, meta.index());
   }
   resp.set_success(true);
@@ -173,6 +187,7 @@ bool acceptor_core::compact(const wire::SnapshotMeta& meta, std::string data, ac
   fx.snapshot = meta;
   fx.snapshot_data = std::move(data);
   fx.compacted_through = meta.index();
+  drop_covered(fx, meta.index());
   return true;
 }
 

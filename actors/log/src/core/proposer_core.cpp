@@ -50,6 +50,8 @@ void proposer_core::tick(proposer_effects& fx) {
     return;
   }
   for (auto& [m, p] : progress_) {
+    if (p.fetching && ticks_ - p.fetch_tick > 4 * cfg_.resend_ticks)
+      p.fetching = false; // the local read or the snapshot was lost: retry
     if (p.inflight > 0 && ticks_ - p.last_ack_tick > cfg_.resend_ticks) {
       // Appends were lost: go back to what is known to match.
       p.inflight = 0;
@@ -211,6 +213,7 @@ void proposer_core::send_to(member_id m, bool heartbeat, proposer_effects& fx) {
       // Older than what this leader holds in memory: the shell reads it
       // from the local acceptor (or ships a snapshot).
       p.fetching = true;
+      p.fetch_tick = ticks_;
       fx.fetches.emplace_back(m, p.next);
       return;
     }

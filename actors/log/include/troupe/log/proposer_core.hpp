@@ -119,6 +119,7 @@ public:
     uint64_t last_ack_tick = 0;
     uint64_t acked_seq = 0;        // highest append seq answered
     bool fetching = false;
+    uint64_t fetch_tick = 0;       // when the fetch (or snapshot) started
   };
   const std::map<member_id, progress>& peers() const { return progress_; }
 
