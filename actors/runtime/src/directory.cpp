@@ -41,6 +41,9 @@ struct directory_state {
   std::map<std::string, caf::actor> roles;
   std::map<std::string, std::vector<caf::actor>> local_subscribers;
   std::map<std::string, caf::actor> links;
+  // Subscriptions to nodes not (yet) known: handed to the link when the
+  // peer is added.
+  std::map<std::string, std::vector<std::pair<caf::actor, address>>> waiting;
   std::map<std::string, wire::PeerStatus> peer_status;
   static inline const char* name = "troupe.directory";
 };
@@ -59,7 +62,13 @@ void add_link(directory_actor* self, const peer_spec& peer) {
     return;
   peer_link_settings ls{st.settings.node, peer, st.settings.timing,
                         st.settings.connector, caf::actor{self}, st.settings.metrics};
-  st.links.emplace(peer.node, spawn_peer_link(self, std::move(ls)));
+  auto link = spawn_peer_link(self, std::move(ls));
+  st.links.emplace(peer.node, link);
+  if (auto w = st.waiting.find(peer.node); w != st.waiting.end()) {
+    for (auto& [subscriber, addr] : w->second)
+      self->send(link, atoms::subscribe::value, addr, subscriber);
+    st.waiting.erase(w);
+  }
   wire::PeerStatus ps;
   ps.set_node(peer.node);
   ps.set_endpoint(peer.host + ":" + std::to_string(peer.port));
@@ -124,6 +133,7 @@ caf::behavior directory(directory_actor* self, directory_settings settings) {
       }
       auto link = st.links.find(addr.node);
       if (link == st.links.end()) {
+        st.waiting[addr.node].emplace_back(subscriber, addr);
         self->send(subscriber, role_down{addr, "unknown node"});
         return;
       }

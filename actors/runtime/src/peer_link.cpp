@@ -197,6 +197,23 @@ void connect(link_actor* self) {
       });
 }
 
+void add_subscriber(link_actor* self, const address& addr, const caf::actor& subscriber) {
+  auto& st = self->state;
+  if (!subscriber)
+    return;
+  auto& e = st.roles[addr.role];
+  if (std::find(e.subscribers.begin(), e.subscribers.end(), subscriber) == e.subscribers.end()) {
+    e.subscribers.push_back(subscriber);
+    self->monitor(subscriber);
+  }
+  if (e.handle && is_up(self))
+    self->send(subscriber, role_up{addr, e.handle});
+  else if (is_up(self))
+    lookup(self, addr.role);
+  else
+    self->send(subscriber, role_down{addr, st.down_reason});
+}
+
 caf::behavior peer_link(link_actor* self, peer_link_settings settings) {
   auto& st = self->state;
   st.settings = std::move(settings);
@@ -271,22 +288,11 @@ caf::behavior peer_link(link_actor* self, peer_link_settings settings) {
       if (epoch == self->state.epoch)
         lookup(self, role);
     },
+    [self](atoms::subscribe, const address& addr, const caf::actor& subscriber) {
+      add_subscriber(self, addr, subscriber);
+    },
     [self](atoms::subscribe, const address& addr) {
-      auto& st = self->state;
-      auto subscriber = caf::actor_cast<caf::actor>(self->current_sender());
-      if (!subscriber)
-        return;
-      auto& e = st.roles[addr.role];
-      if (std::find(e.subscribers.begin(), e.subscribers.end(), subscriber) == e.subscribers.end()) {
-        e.subscribers.push_back(subscriber);
-        self->monitor(subscriber);
-      }
-      if (e.handle && is_up(self))
-        self->send(subscriber, role_up{addr, e.handle});
-      else if (is_up(self))
-        lookup(self, addr.role);
-      else
-        self->send(subscriber, role_down{addr, st.down_reason});
+      add_subscriber(self, addr, caf::actor_cast<caf::actor>(self->current_sender()));
     },
     [self](atoms::unsubscribe, const address& addr) {
       auto sender = caf::actor_cast<caf::actor>(self->current_sender());

@@ -1,0 +1,287 @@
+// The follower role: learner_core feeding a user's state machine, and the
+// durable-actor API on top (propose -> result, read barrier, leadership).
+//
+// A proposal goes to the leader once; if the leader refuses it (not leading)
+// it is re-sent to the leader named in the refusal. Once a leader took it,
+// it is never re-sent: the entry may still commit, and a second copy would
+// apply twice. The proposer's own deadline (troupe::request) bounds the wait;
+// a timeout then means "outcome unknown", as ZooKeeper's connection loss.
+#include "log_actors.hpp"
+#include "troupe/log/learner_core.hpp"
+#include "troupe/runtime/directory.hpp"
+#include "troupe/runtime/metrics.hpp"
+
+namespace troupe::rlog {
+
+namespace {
+
+struct pending_proposal {
+  caf::response_promise promise;
+  std::string command;
+  member_id sent_to = 0;
+};
+
+struct pending_sync {
+  caf::response_promise promise;
+  uint64_t wait_for = 0; // apply index to reach; 0 while the leader confirms
+};
+
+struct follower_state {
+  group_config cfg;
+  std::string learner;          // "<node>/<name>", unique in the group
+  std::string node;
+  std::shared_ptr<state_machine> sm;
+  std::unique_ptr<learner_core> core;
+  std::map<member_id, caf::actor> leaders;    // every member's leader role
+  std::map<member_id, caf::actor> acceptors;
+  member_id local_member = 0;                 // this node's member id, if any
+  std::map<uint64_t, pending_proposal> proposals;
+  std::map<uint64_t, pending_sync> syncs;
+  uint64_t next_seq = 0;
+  uint64_t last_snapshot = 0;
+  uint32_t ticks = 0;
+  leadership told;
+  std::vector<caf::actor> leadership_subscribers;
+  log::logger log;
+  metrics::gauge* applied = nullptr;
+  static inline const char* name = "troupe.log.follower";
+};
+
+using follower_actor = caf::stateful_actor<follower_state>;
+
+member_id member_of(const follower_state& st, const std::string& node) {
+  for (auto& [id, n] : st.cfg.members)
+    if (n == node)
+      return id;
+  return 0;
+}
+
+void hello(follower_actor* self, const caf::actor& leader) {
+  auto& st = self->state;
+  wire::LearnerHello h;
+  h.set_group(st.cfg.group);
+  h.set_learner(st.learner);
+  h.set_applied_index(st.core->applied_index());
+  self->send(leader, std::move(h));
+}
+
+void send_proposal(follower_actor* self, uint64_t seq, pending_proposal& p, member_id to) {
+  auto& st = self->state;
+  auto i = st.leaders.find(to);
+  if (i == st.leaders.end())
+    return; // retried on the next tick
+  wire::Propose msg;
+  msg.set_group(st.cfg.group);
+  msg.set_origin(st.learner);
+  msg.set_origin_seq(seq);
+  msg.set_command(p.command);
+  p.sent_to = to;
+  self->send(i->second, std::move(msg));
+}
+
+void ask_leader_to_confirm(follower_actor* self, uint64_t id) {
+  auto& st = self->state;
+  auto i = st.leaders.find(st.core->leader());
+  if (i == st.leaders.end())
+    return; // retried on the next tick
+  wire::ReadIndexRequest req;
+  req.set_group(st.cfg.group);
+  req.set_id(id);
+  self->send(i->second, std::move(req));
+}
+
+void notify_leadership(follower_actor* self) {
+  auto& st = self->state;
+  leadership now{st.core->epoch(), ""};
+  if (auto i = st.cfg.members.find(st.core->leader()); i != st.cfg.members.end())
+    now.leader_node = i->second;
+  if (now.epoch == st.told.epoch && now.leader_node == st.told.leader_node)
+    return;
+  st.told = now;
+  st.log.info("leader", {{"group", st.cfg.group}, {"epoch", now.epoch}, {"node", now.leader_node}});
+  for (auto& s : st.leadership_subscribers)
+    self->send(s, now);
+}
+
+void release_syncs(follower_actor* self) {
+  auto& st = self->state;
+  for (auto i = st.syncs.begin(); i != st.syncs.end();) {
+    if (i->second.wait_for != 0 && st.core->applied_index() >= i->second.wait_for) {
+      i->second.promise.deliver(st.core->applied_index());
+      i = st.syncs.erase(i);
+    } else {
+      ++i;
+    }
+  }
+}
+
+void apply(follower_actor* self, learner_effects& fx) {
+  auto& st = self->state;
+  if (fx.restore) {
+    st.sm->restore(fx.restore->second);
+    st.last_snapshot = fx.restore->first.index();
+    st.log.info("restored snapshot", {{"index", fx.restore->first.index()}});
+  }
+  for (auto& e : fx.apply) {
+    if (e.kind() != wire::ENTRY_COMMAND)
+      continue;
+    auto result = st.sm->apply(e.data(), e.zxid());
+    if (e.origin() == st.learner) {
+      if (auto p = st.proposals.find(e.origin_seq()); p != st.proposals.end()) {
+        p->second.promise.deliver(std::move(result));
+        st.proposals.erase(p);
+      }
+    }
+  }
+  if (!fx.apply.empty()) {
+    st.applied->set(static_cast<double>(st.core->applied_index()));
+    auto& last = fx.apply.back();
+    // Snapshot now and then; the local acceptor then drops the log prefix.
+    if (st.local_member != 0 && st.core->applied_index() - st.last_snapshot >= st.cfg.snapshot_every) {
+      wire::SnapshotMeta meta;
+      meta.set_index(last.index());
+      meta.set_epoch(last.epoch());
+      meta.set_zxid(last.zxid());
+      st.last_snapshot = last.index();
+      if (auto a = st.acceptors.find(st.local_member); a != st.acceptors.end())
+        self->send(a->second, local::compact::value, meta, st.sm->snapshot());
+    }
+  }
+  if (fx.fetch) {
+    // Prefer this node's acceptor; any member's will do.
+    auto a = st.acceptors.find(st.local_member);
+    if (a == st.acceptors.end())
+      a = st.acceptors.begin();
+    if (a != st.acceptors.end())
+      self->send(a->second, *fx.fetch);
+  }
+  release_syncs(self);
+  notify_leadership(self);
+}
+
+caf::behavior follower(follower_actor* self, node_env* env, group_config cfg, std::string name,
+                       std::shared_ptr<state_machine> sm) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.learner = env->name() + "/" + name;
+  st.node = env->name();
+  st.sm = std::move(sm);
+  st.core = std::make_unique<learner_core>(st.cfg.group);
+  st.local_member = member_of(st, env->name());
+  st.log = env->logger("log.follower");
+  st.applied = &env->metrics().get_gauge("troupe_log_applied_index", "Last applied log index",
+                                         {{"group", st.cfg.group}, {"follower", name}});
+  for (auto& [id, node] : st.cfg.members) {
+    subscribe(self, env->directory(), address{node, st.cfg.leader_role()});
+    subscribe(self, env->directory(), address{node, st.cfg.acceptor_role()});
+  }
+  self->send(self, local::tick::value);
+  return {
+    [self](const role_up& up) {
+      auto& st = self->state;
+      auto id = member_of(st, up.addr.node);
+      if (up.addr.role == st.cfg.leader_role()) {
+        st.leaders[id] = up.handle;
+        hello(self, up.handle);
+      } else {
+        st.acceptors[id] = up.handle;
+      }
+    },
+    [self](const role_down& down) {
+      auto& st = self->state;
+      auto id = member_of(st, down.addr.node);
+      if (down.addr.role == st.cfg.leader_role())
+        st.leaders.erase(id);
+      else
+        st.acceptors.erase(id);
+    },
+    [self](local::tick) {
+      auto& st = self->state;
+      self->delayed_send(self, st.cfg.tick, local::tick::value);
+      learner_effects fx;
+      st.core->tick(fx);
+      apply(self, fx);
+      if (++st.ticks % 100 == 0)
+        for (auto& [id, l] : st.leaders)
+          hello(self, l); // a new leader learns of us
+      for (auto& [seq, p] : st.proposals)
+        if (p.sent_to == 0)
+          send_proposal(self, seq, p, st.core->leader() ? st.core->leader() : st.leaders.empty() ? 0 : st.leaders.begin()->first);
+      for (auto& [id, s] : st.syncs)
+        if (s.wait_for == 0 && st.ticks % 5 == 0)
+          ask_leader_to_confirm(self, id);
+    },
+    [self](atoms::propose, std::string& command) {
+      auto& st = self->state;
+      auto seq = ++st.next_seq;
+      auto& p = st.proposals[seq];
+      p.promise = self->make_response_promise();
+      p.command = std::move(command);
+      auto to = st.core->leader() ? st.core->leader() : st.leaders.empty() ? 0 : st.leaders.begin()->first;
+      send_proposal(self, seq, p, to);
+      return p.promise;
+    },
+    [self](const wire::ProposeRejected& r) {
+      auto& st = self->state;
+      auto p = st.proposals.find(r.origin_seq());
+      if (p == st.proposals.end())
+        return;
+      // Not taken: safe to send again, to the leader it named (or later).
+      p->second.sent_to = 0;
+      if (r.leader() != 0 && r.leader() != p->second.sent_to)
+        send_proposal(self, r.origin_seq(), p->second, r.leader());
+    },
+    [self](const wire::Committed& c) {
+      learner_effects fx;
+      self->state.core->on_committed(c, fx);
+      apply(self, fx);
+    },
+    [self](const wire::FetchResponse& r) {
+      learner_effects fx;
+      self->state.core->on_fetch_response(r, fx);
+      apply(self, fx);
+    },
+    [self](atoms::sync) {
+      auto& st = self->state;
+      auto id = ++st.next_seq;
+      auto& s = st.syncs[id];
+      s.promise = self->make_response_promise();
+      ask_leader_to_confirm(self, id);
+      return s.promise;
+    },
+    [self](const wire::ReadIndexResponse& r) {
+      auto& st = self->state;
+      auto s = st.syncs.find(r.id());
+      if (s == st.syncs.end() || s->second.wait_for != 0)
+        return;
+      if (r.index() == 0)
+        return; // not confirmed: asked again on a later tick
+      s->second.wait_for = r.index();
+      release_syncs(self);
+    },
+    [self](atoms::subscribe_leadership) {
+      auto& st = self->state;
+      auto who = caf::actor_cast<caf::actor>(self->current_sender());
+      st.leadership_subscribers.push_back(who);
+      self->send(who, st.told);
+    },
+    [self](atoms::status) {
+      auto& st = self->state;
+      return "group " + st.cfg.group + " follower " + st.learner + " applied " +
+             std::to_string(st.core->applied_index()) + " epoch " + std::to_string(st.told.epoch) +
+             " leader " + (st.told.leader_node.empty() ? "-" : st.told.leader_node);
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_follower(node_env& env, const group_config& cfg, const std::string& name,
+                          std::unique_ptr<state_machine> sm) {
+  auto handle = env.system().spawn(follower, &env, cfg, name,
+                                   std::shared_ptr<state_machine>{std::move(sm)});
+  env.add_role(cfg.follower_role(name), handle);
+  return handle;
+}
+
+} // namespace troupe::rlog

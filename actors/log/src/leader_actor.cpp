@@ -1,0 +1,275 @@
+// The leader role: proposer_core driven by a timer tick, routing its votes
+// and appends to the members' acceptors (found through the directory), its
+// local acceptor for tails and catch-up reads, and its followers for
+// committed entries. Replication is one-way messages with sequence numbers
+// (CAF's pending-response map is a linear scan; see docs/caf-notes.md).
+#include <set>
+
+#include "log_actors.hpp"
+#include "troupe/log/proposer_core.hpp"
+#include "troupe/runtime/deadline.hpp"
+#include "troupe/runtime/directory.hpp"
+#include "troupe/runtime/metrics.hpp"
+
+namespace troupe::rlog {
+
+namespace {
+
+struct leader_state {
+  group_config cfg;
+  member_id self = 0;
+  std::unique_ptr<proposer_core> core;
+  caf::actor local_acceptor;
+  std::map<member_id, caf::actor> acceptors;
+  std::map<std::string, caf::actor> learners;           // follower name -> handle
+  std::map<uint64_t, std::pair<caf::actor, uint64_t>> reads; // read id -> (follower, its id)
+  uint64_t next_read = 0;
+  // Proposals taken in this leadership, per origin: a duplicated Propose
+  // (a retransmission) must not be appended twice.
+  std::map<std::string, std::set<uint64_t>> taken;
+  uint64_t taken_epoch = 0;
+  bool flush_pending = false;
+  bool tail_pending = false;
+  deadline_table deadlines;
+  log::logger log;
+  metrics::counter* leader_changes = nullptr;
+  metrics::histogram* commit_batch = nullptr;
+  static inline const char* name = "troupe.log.leader";
+};
+
+using leader_actor = caf::stateful_actor<leader_state>;
+
+member_id member_of(const leader_state& st, const std::string& node) {
+  for (auto& [id, n] : st.cfg.members)
+    if (n == node)
+      return id;
+  return 0;
+}
+
+void apply(leader_actor* self, proposer_effects& fx);
+
+void query_tail(leader_actor* self) {
+  auto& st = self->state;
+  if (st.tail_pending)
+    return;
+  st.tail_pending = true;
+  request(self, st.deadlines, st.local_acceptor, std::chrono::seconds(2), local::tail::value)
+    .then(
+      [self](local_tail& t) {
+        auto& st = self->state;
+        st.tail_pending = false;
+        proposer_effects fx;
+        st.core->on_local_tail(t.promised_epoch, t.last_epoch, t.last_index, t.prev_epoch,
+                               std::move(t.entries), fx);
+        apply(self, fx);
+      },
+      [self](caf::error&) { self->state.tail_pending = false; });
+}
+
+void fetch_for(leader_actor* self, member_id to, uint64_t from) {
+  auto& st = self->state;
+  request(self, st.deadlines, st.local_acceptor, std::chrono::seconds(2), local::fetch_for::value, to, from)
+    .then(
+      [self](catch_up& c) {
+        auto& st = self->state;
+        proposer_effects fx;
+        if (!c.compacted) {
+          st.core->on_fetched(c.to, c.prev_epoch, std::move(c.entries), fx);
+        } else if (auto i = st.acceptors.find(c.to); i != st.acceptors.end() && st.core->leading()) {
+          wire::InstallSnapshot inst;
+          inst.set_group(st.cfg.group);
+          inst.set_epoch(st.core->epoch());
+          inst.set_leader(st.self);
+          *inst.mutable_meta() = std::move(c.snapshot);
+          inst.set_data(std::move(c.snapshot_data));
+          self->send(i->second, std::move(inst));
+        }
+        apply(self, fx);
+      },
+      [](caf::error&) {}); // the core retries after its fetch times out
+}
+
+void apply(leader_actor* self, proposer_effects& fx) {
+  auto& st = self->state;
+  for (auto& [to, v] : fx.votes)
+    if (auto i = st.acceptors.find(to); i != st.acceptors.end())
+      self->send(i->second, std::move(v));
+  for (auto& [to, a] : fx.appends)
+    if (auto i = st.acceptors.find(to); i != st.acceptors.end())
+      self->send(i->second, std::move(a));
+  if (fx.query_local_tail)
+    query_tail(self);
+  for (auto& [to, from] : fx.fetches)
+    fetch_for(self, to, from);
+  if (!fx.committed.empty()) {
+    st.commit_batch->observe(static_cast<double>(fx.committed.size()));
+    wire::Committed c;
+    c.set_group(st.cfg.group);
+    c.set_epoch(st.core->epoch());
+    c.set_leader(st.self);
+    c.set_commit_index(st.core->commit_index());
+    for (auto& e : fx.committed)
+      *c.add_entries() = std::move(e);
+    auto msg = caf::make_message(std::move(c));
+    for (auto& [name, handle] : st.learners)
+      self->send(handle, msg);
+  }
+  if (fx.leader_changed) {
+    auto [epoch, leader] = *fx.leader_changed;
+    if (leader == st.self) {
+      st.leader_changes->inc();
+      st.log.info("leading", {{"group", st.cfg.group}, {"epoch", epoch}});
+    } else {
+      st.log.debug("not leading", {{"group", st.cfg.group}, {"epoch", epoch}, {"leader", leader}});
+    }
+  }
+  for (auto& r : fx.reads) {
+    auto i = st.reads.find(r.id);
+    if (i == st.reads.end())
+      continue;
+    wire::ReadIndexResponse resp;
+    resp.set_group(st.cfg.group);
+    resp.set_id(i->second.second);
+    resp.set_index(r.index);
+    resp.set_epoch(st.core->epoch());
+    resp.set_leader(st.core->leader());
+    self->send(i->second.first, std::move(resp));
+    st.reads.erase(i);
+  }
+}
+
+void schedule_flush(leader_actor* self) {
+  if (!self->state.flush_pending) {
+    self->state.flush_pending = true;
+    self->send(self, local::flush::value);
+  }
+}
+
+caf::behavior leader(leader_actor* self, node_env* env, group_config cfg, member_id me,
+                     caf::actor acceptor) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.self = me;
+  st.local_acceptor = std::move(acceptor);
+  st.log = env->logger("log.leader");
+  proposer_config pc;
+  pc.group = st.cfg.group;
+  pc.self = me;
+  for (auto& [id, node] : st.cfg.members)
+    pc.members.push_back(id);
+  pc.election_ticks_min = st.cfg.election_ticks_min;
+  pc.election_ticks_max = st.cfg.election_ticks_max;
+  pc.heartbeat_ticks = st.cfg.heartbeat_ticks;
+  pc.max_batch_entries = st.cfg.max_batch_entries;
+  pc.max_batch_bytes = st.cfg.max_batch_bytes;
+  pc.max_inflight = st.cfg.max_inflight;
+  st.core = std::make_unique<proposer_core>(pc, env->seed());
+  metrics::labels lbl{{"group", st.cfg.group}};
+  st.leader_changes = &env->metrics().get_counter("troupe_log_leader_changes_total",
+                                                  "Times this member became leader", lbl);
+  st.commit_batch = &env->metrics().get_histogram("troupe_log_commit_batch_entries",
+                                                  "Entries committed together", lbl,
+                                                  metrics::histogram::exponential(1, 2, 16));
+  for (auto& [id, node] : st.cfg.members)
+    subscribe(self, env->directory(), address{node, st.cfg.acceptor_role()});
+  self->send(st.local_acceptor, local::set_leader::value, caf::actor{self});
+  self->send(self, local::tick::value);
+  return {
+    [self](const role_up& up) {
+      self->state.log.debug("acceptor reachable", {{"at", to_string(up.addr)}});
+      if (auto id = member_of(self->state, up.addr.node))
+        self->state.acceptors[id] = up.handle;
+    },
+    [self](const role_down& down) {
+      self->state.acceptors.erase(member_of(self->state, down.addr.node));
+    },
+    [self](local::tick) {
+      auto& st = self->state;
+      self->delayed_send(self, st.cfg.tick, local::tick::value);
+      proposer_effects fx;
+      st.core->tick(fx);
+      apply(self, fx);
+    },
+    [self](local::flush) {
+      self->state.flush_pending = false;
+      proposer_effects fx;
+      self->state.core->flush(fx);
+      apply(self, fx);
+    },
+    [self](local::leader_seen, uint64_t epoch, member_id leader) {
+      proposer_effects fx;
+      self->state.core->on_leader_seen(epoch, leader, fx);
+      apply(self, fx);
+    },
+    [self](const wire::VoteResponse& resp) {
+      proposer_effects fx;
+      self->state.core->on_vote_response(resp, fx);
+      apply(self, fx);
+    },
+    [self](const wire::AppendResponse& resp) {
+      proposer_effects fx;
+      self->state.core->on_append_response(resp, fx);
+      apply(self, fx);
+    },
+    [self](const wire::InstallSnapshotResponse& resp) {
+      auto& st = self->state;
+      if (!resp.success() || resp.epoch() != st.core->epoch())
+        return;
+      proposer_effects fx;
+      st.core->on_snapshot_installed(resp.from(), resp.index(), fx);
+      apply(self, fx);
+    },
+    [self](const wire::LearnerHello& hello) {
+      auto& st = self->state;
+      if (hello.group() != st.cfg.group)
+        return;
+      st.learners[hello.learner()] = caf::actor_cast<caf::actor>(self->current_sender());
+    },
+    [self](const wire::LearnerAck&) {},
+    [self](wire::Propose& p) {
+      auto& st = self->state;
+      auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+      if (p.group() != st.cfg.group)
+        return;
+      if (!st.learners.count(p.origin()) && sender)
+        st.learners[p.origin()] = sender;
+      if (st.taken_epoch != st.core->epoch()) {
+        st.taken.clear();
+        st.taken_epoch = st.core->epoch();
+      }
+      auto& seqs = st.taken[p.origin()];
+      if (st.core->leading() && !seqs.insert(p.origin_seq()).second)
+        return; // a duplicate of one already in the log
+      if (seqs.size() > 4096)
+        seqs.erase(seqs.begin());
+      if (!st.core->propose(std::move(*p.mutable_command()), p.origin(), p.origin_seq())) {
+        wire::ProposeRejected r;
+        r.set_group(st.cfg.group);
+        r.set_origin_seq(p.origin_seq());
+        r.set_epoch(st.core->epoch());
+        r.set_leader(st.core->leader());
+        self->send(sender, std::move(r));
+        return;
+      }
+      schedule_flush(self);
+    },
+    [self](const wire::ReadIndexRequest& req) {
+      auto& st = self->state;
+      auto id = ++st.next_read;
+      st.reads.emplace(id, std::make_pair(caf::actor_cast<caf::actor>(self->current_sender()), req.id()));
+      proposer_effects fx;
+      st.core->read_barrier(id, fx);
+      apply(self, fx);
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_leader(node_env& env, const group_config& cfg, member_id self, caf::actor acceptor) {
+  auto handle = env.system().spawn(leader, &env, cfg, self, std::move(acceptor));
+  env.add_role(cfg.leader_role(), handle);
+  return handle;
+}
+
+} // namespace troupe::rlog
