@@ -11,6 +11,7 @@ using command_fn = int (*)(int argc, const char* const* argv);
 
 int version(int argc, const char* const* argv);
 int node(int argc, const char* const* argv);
+int log(int argc, const char* const* argv);
 int local(int argc, const char* const* argv);
 int bench(int argc, const char* const* argv);
 

@@ -20,6 +20,7 @@ struct command {
 const command commands[] = {
   {"local", troupe::cli::local, "start a local cluster on this machine and show it working"},
   {"node", troupe::cli::node, "run a bare node (directory, echo and prober roles)"},
+  {"log", troupe::cli::log, "run one member of a replicated-log group"},
   {"bench", troupe::cli::bench, "benchmarks: `troupe bench rpc`"},
   {"version", troupe::cli::version, "print the version"},
 };
