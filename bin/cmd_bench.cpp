@@ -17,6 +17,8 @@
 
 namespace troupe::cli {
 
+int bench_log(int argc, const char* const* argv);
+
 namespace {
 
 struct rpc_params {
@@ -223,13 +225,16 @@ int bench_rpc(int argc, const char* const* argv) {
 int bench(int argc, const char* const* argv) {
   if (argc < 2 || std::string{argv[1]} == "--help" || std::string{argv[1]} == "-h") {
     std::cout << "usage: troupe bench <name> [options]\n\nbenchmarks:\n"
-                 "  rpc       round trips and pipelined echoes between two processes\n";
+                 "  rpc       round trips and pipelined echoes between two processes\n"
+                 "  log       a 3-member replicated log: appends/s, commit latency, failover\n";
     return argc < 2 ? 2 : 0;
   }
   std::string name = argv[1];
   if (name == "rpc")
     return bench_rpc(argc - 1, argv + 1);
-  throw runtime::config_error("unknown benchmark '" + name + "' (available: rpc)");
+  if (name == "log")
+    return bench_log(argc - 1, argv + 1);
+  throw runtime::config_error("unknown benchmark '" + name + "' (available: rpc, log)");
 }
 
 } // namespace troupe::cli
