@@ -77,6 +77,7 @@ caf::behavior worker(caf::stateful_actor<deadline_table>* self, caf::actor follo
 struct bench_client {
   std::unique_ptr<runtime::node> node;
   caf::actor follower;
+  size_t runs = 0;
 
   bench_client(const rlog::group_config& g, const std::vector<runtime::peer_spec>& members,
                const runtime::runtime_tuning& tuning) {
@@ -101,8 +102,9 @@ struct bench_client {
 
   // Runs `workers` proposers until `stop` is set; the caller waits.
   void start(size_t workers, const std::string& payload, samples& out, std::atomic<bool>& stop) {
+    ++runs;
     for (size_t i = 0; i < workers; ++i)
-      node->add_role("bench-worker-" + std::to_string(i),
+      node->add_role("bench-worker-" + std::to_string(runs) + "-" + std::to_string(i),
                      node->system().spawn(worker, follower, payload, &out, &stop));
   }
 };
