@@ -38,6 +38,8 @@ struct follower_state {
   std::map<uint64_t, pending_proposal> proposals;
   std::map<uint64_t, pending_sync> syncs;
   uint64_t next_seq = 0;
+  std::map<member_id, wire::ProposeBatch> outbox; // flushed once per burst
+  bool flush_pending = false;
   uint64_t last_snapshot = 0;
   uint32_t ticks = 0;
   leadership told;
@@ -65,18 +67,39 @@ void hello(follower_actor* self, const caf::actor& leader) {
   self->send(leader, std::move(h));
 }
 
+// Queues the proposal for `to`; everything queued goes out in one
+// ProposeBatch when the actor has handled what is already in its mailbox.
 void send_proposal(follower_actor* self, uint64_t seq, pending_proposal& p, member_id to) {
   auto& st = self->state;
-  auto i = st.leaders.find(to);
-  if (i == st.leaders.end())
+  if (!st.leaders.count(to))
     return; // retried on the next tick
-  wire::Propose msg;
-  msg.set_group(st.cfg.group);
-  msg.set_origin(st.learner);
-  msg.set_origin_seq(seq);
-  msg.set_command(p.command);
+  auto& batch = st.outbox[to];
+  batch.add_origin_seqs(seq);
+  batch.add_commands(p.command);
   p.sent_to = to;
-  self->send(i->second, std::move(msg));
+  if (!st.flush_pending) {
+    st.flush_pending = true;
+    self->send(self, local::flush::value);
+  }
+}
+
+void flush_proposals(follower_actor* self) {
+  auto& st = self->state;
+  st.flush_pending = false;
+  for (auto& [to, batch] : st.outbox) {
+    auto i = st.leaders.find(to);
+    if (i == st.leaders.end()) {
+      // The leader went away meanwhile: these are not taken, send again later.
+      for (auto seq : batch.origin_seqs())
+        if (auto p = st.proposals.find(seq); p != st.proposals.end())
+          p->second.sent_to = 0;
+      continue;
+    }
+    batch.set_group(st.cfg.group);
+    batch.set_origin(st.learner);
+    self->send(i->second, std::move(batch));
+  }
+  st.outbox.clear();
 }
 
 void ask_leader_to_confirm(follower_actor* self, uint64_t id) {
@@ -241,6 +264,7 @@ caf::behavior follower(follower_actor* self, node_env* env, group_config cfg, st
       self->state.core->on_fetch_response(r, fx);
       apply(self, fx);
     },
+    [self](local::flush) { flush_proposals(self); },
     [self](atoms::sync) {
       auto& st = self->state;
       auto id = ++st.next_seq;

@@ -226,31 +226,33 @@ caf::behavior leader(leader_actor* self, node_env* env, group_config cfg, member
       st.learners[hello.learner()] = caf::actor_cast<caf::actor>(self->current_sender());
     },
     [self](const wire::LearnerAck&) {},
-    [self](wire::Propose& p) {
+    [self](wire::ProposeBatch& batch) {
       auto& st = self->state;
       auto sender = caf::actor_cast<caf::actor>(self->current_sender());
-      if (p.group() != st.cfg.group)
+      if (batch.group() != st.cfg.group || batch.origin_seqs_size() != batch.commands_size())
         return;
-      if (!st.learners.count(p.origin()) && sender)
-        st.learners[p.origin()] = sender;
+      if (!st.learners.count(batch.origin()) && sender)
+        st.learners[batch.origin()] = sender;
       if (st.taken_epoch != st.core->epoch()) {
         st.taken.clear();
         st.taken_epoch = st.core->epoch();
       }
-      auto& seqs = st.taken[p.origin()];
-      if (st.core->leading() && !seqs.insert(p.origin_seq()).second)
-        return; // a duplicate of one already in the log
-      if (seqs.size() > 4096)
-        seqs.erase(seqs.begin());
-      if (!st.core->propose(std::move(*p.mutable_command()), p.origin(), p.origin_seq())) {
-        wire::ProposeRejected r;
-        r.set_group(st.cfg.group);
-        r.set_origin_seq(p.origin_seq());
-        r.set_epoch(st.core->epoch());
-        r.set_leader(st.core->leader());
-        self->send(sender, std::move(r));
-        return;
+      auto& seqs = st.taken[batch.origin()];
+      for (int k = 0; k < batch.origin_seqs_size(); ++k) {
+        auto seq = batch.origin_seqs(k);
+        if (st.core->leading() && !seqs.insert(seq).second)
+          continue; // a duplicate of one already in the log
+        if (!st.core->propose(std::move(*batch.mutable_commands(k)), batch.origin(), seq)) {
+          wire::ProposeRejected r;
+          r.set_group(st.cfg.group);
+          r.set_origin_seq(seq);
+          r.set_epoch(st.core->epoch());
+          r.set_leader(st.core->leader());
+          self->send(sender, std::move(r));
+        }
       }
+      while (seqs.size() > 65536)
+        seqs.erase(seqs.begin());
       schedule_flush(self);
     },
     [self](const wire::ReadIndexRequest& req) {
