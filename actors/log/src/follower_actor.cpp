@@ -4,8 +4,9 @@
 // A proposal goes to the leader once; if the leader refuses it (not leading)
 // it is re-sent to the leader named in the refusal. Once a leader took it,
 // it is never re-sent: the entry may still commit, and a second copy would
-// apply twice. The proposer's own deadline (troupe::request) bounds the wait;
-// a timeout then means "outcome unknown", as ZooKeeper's connection loss.
+// apply twice. If that leader is lost, the proposal fails at once with
+// "outcome unknown" (as ZooKeeper's connection loss); otherwise the caller's
+// own deadline (troupe::request) bounds the wait.
 #include "log_actors.hpp"
 #include "troupe/log/learner_core.hpp"
 #include "troupe/runtime/directory.hpp"
@@ -213,10 +214,22 @@ caf::behavior follower(follower_actor* self, node_env* env, group_config cfg, st
     [self](const role_down& down) {
       auto& st = self->state;
       auto id = member_of(st, down.addr.node);
-      if (down.addr.role == st.cfg.leader_role())
-        st.leaders.erase(id);
-      else
+      if (down.addr.role != st.cfg.leader_role()) {
         st.acceptors.erase(id);
+        return;
+      }
+      st.leaders.erase(id);
+      // Proposals handed to that leader may or may not commit: say so now
+      // rather than at the caller's deadline, so that it can decide.
+      for (auto i = st.proposals.begin(); i != st.proposals.end();) {
+        if (i->second.sent_to == id) {
+          i->second.promise.deliver(caf::make_error(
+            caf::sec::request_receiver_down, "leader " + down.addr.node + " lost; outcome unknown"));
+          i = st.proposals.erase(i);
+        } else {
+          ++i;
+        }
+      }
     },
     [self](local::tick) {
       auto& st = self->state;
