@@ -5,6 +5,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "caf/all.hpp"
+
 #include "commands.hpp"
 #include "troupe/log/digest_machine.hpp"
 #include "troupe/log/replicated_log.hpp"
@@ -96,12 +98,21 @@ int log(int argc, const char* const* argv) {
   cfg.tuning = runtime::read_tuning(vm);
   cfg.log_level = runtime::read_log_level(vm);
   runtime::node n{cfg, log_types()};
+  rlog::member_roles roles;
   try {
-    rlog::spawn_member(n, g, id);
+    roles = rlog::spawn_member(n, g, id);
   } catch (const std::exception& e) {
     throw runtime::startup_error(e.what());
   }
   rlog::spawn_follower(n, g, "main", std::make_unique<rlog::digest_machine>());
+  // /log: this member's view of the group (role, epoch, commit, acceptors).
+  n.add_http_route("/log", [&n, leader = roles.leader] {
+    caf::scoped_actor self{n.system()};
+    std::string out = "no answer from the leader role\n";
+    self->request(leader, std::chrono::seconds(2), rlog::atoms::status::value)
+      .receive([&](const std::string& s) { out = s; }, [](caf::error&) {});
+    return out;
+  });
   std::cout << "listening " << cfg.host << ":" << n.port() << std::endl;
   auto sig = runtime::wait_for_termination_signal();
   n.logger("log").info("stopping", {{"signal", sig}});

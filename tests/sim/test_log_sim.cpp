@@ -10,6 +10,8 @@
 #include "caf/all.hpp"
 
 #include "troupe/log/replicated_log.hpp"
+#include "troupe/messages/wire.hpp"
+#include "troupe/runtime/metrics.hpp"
 #include "troupe/runtime/deadline.hpp"
 #include "troupe/runtime/directory.hpp"
 #include "troupe/sim/seeds.hpp"
@@ -135,4 +137,58 @@ TEST(LogSim, AcknowledgedProposalsSurviveCrashesAndAllFollowersAgree) {
     if (HasFailure())
       break;
   }
+}
+
+namespace {
+
+using rogue_atom = caf::atom_constant<caf::atom("rogue")>;
+
+// Sends the acceptor at `target` a vote request from another group and an
+// append from a non-member, both with a huge epoch.
+caf::behavior rogue(caf::event_based_actor* self, node_env* env, troupe::address target) {
+  troupe::subscribe(self, env->directory(), target);
+  return {
+    [=](const troupe::role_up& up) {
+      troupe::wire::VoteRequest v;
+      v.set_group("other");
+      v.set_epoch(1000);
+      v.set_candidate(1);
+      self->send(up.handle, v);
+      troupe::wire::AppendRequest a;
+      a.set_group("test");
+      a.set_epoch(1000);
+      a.set_leader(9);
+      self->send(up.handle, a);
+    },
+    [](const troupe::role_down&) {},
+    [](const troupe::wire::VoteResponse&) { ADD_FAILURE() << "a foreign vote was answered"; },
+    [](const troupe::wire::AppendResponse&) { ADD_FAILURE() << "a non-member's append was answered"; },
+  };
+}
+
+} // namespace
+
+TEST(LogSim, MessagesFromOutsideTheGroupAreRefusedAndCounted) {
+  troupe::sim::simulation sim{7, {}, {}, rlog::register_log_types};
+  rlog::group_config g;
+  g.group = "test";
+  g.members = {{1, "n1"}};
+  std::vector<std::string> applied;
+  client_log clients;
+  sim.add_node("n1", [&](node_env& env) {
+    rlog::spawn_member(env, g, 1);
+    auto f = rlog::spawn_follower(env, g, "main", std::make_unique<list_machine>(&applied));
+    env.add_role("client", env.system().spawn(client, f, &clients));
+  });
+  sim.add_node("x", [&](node_env& env) {
+    env.add_role("rogue", env.system().spawn(rogue, &env, troupe::address{"n1", g.acceptor_role()}));
+  });
+  sim.run_for(2s);
+  auto metrics = sim.node("n1").metrics().render_prometheus();
+  EXPECT_NE(metrics.find("troupe_log_refused_total{group=\"test\"} 2"), std::string::npos) << metrics;
+  // The group never saw epoch 1000 and kept committing.
+  auto before = clients.acknowledged.size();
+  sim.run_for(1s);
+  EXPECT_GT(clients.acknowledged.size(), before + 20);
+  EXPECT_EQ(clients.failed, 0u);
 }

@@ -134,3 +134,69 @@ TEST(LogProcesses, LeaderKill9AndFullRestartLoseNoAcknowledgedAppend) {
   EXPECT_GE(c.machine->count(), acked.size());
   EXPECT_GE(acked.size(), 500u);
 }
+
+namespace {
+
+std::pair<int, std::string> run_log(const std::string& args) {
+  return troupe::test::run_shell(std::string{TROUPE_BINARY} + " log " + args);
+}
+
+size_t line_count(const std::string& s) {
+  return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
+}
+
+} // namespace
+
+TEST(LogProcesses, BadDataDirectoriesAndFlagsAreRefusedClearly) {
+  troupe::test::temp_dir dir;
+  auto p1 = troupe::runtime::pick_free_port(), p2 = troupe::runtime::pick_free_port(),
+       p3 = troupe::runtime::pick_free_port();
+  auto members = "1=127.0.0.1:" + std::to_string(p1) + ",2=127.0.0.1:" + std::to_string(p2) +
+                 ",3=127.0.0.1:" + std::to_string(p3);
+  auto member1 = "--id 1 --log-level warn --members " + members + " --data-dir ";
+
+  struct bad {
+    std::string args;
+    int rc;
+    std::string says;
+  };
+  std::vector<bad> cases{
+    {"--id 1 --members 1=h", 2, "required"},
+    {"--id 1 --members 1=127.0.0.1:1,2=127.0.0.1:2 --data-dir " + dir.sub("a"), 2, "1, 3, 5 or 7 members"},
+    {"--id 9 --log-level warn --members " + members + " --data-dir " + dir.sub("a"), 2, "not in --members"},
+    {"--id 1 --members 1=127.0.0.1:1,1=127.0.0.1:2,3=127.0.0.1:3 --data-dir " + dir.sub("a"), 2, "given twice"},
+  };
+  // A directory holding someone else's files is not taken over.
+  troupe::test::run_shell("mkdir -p " + dir.sub("foreign/log.log") + " && echo hi > " +
+                          dir.sub("foreign/log.log/notes.txt"));
+  cases.push_back({member1 + dir.sub("foreign"), 1, "does not contain a troupe store"});
+  for (auto& c : cases) {
+    auto [rc, out] = run_log(c.args);
+    EXPECT_EQ(rc, c.rc) << c.args << ": " << out;
+    EXPECT_NE(out.find(c.says), std::string::npos) << c.args << ": " << out;
+    EXPECT_EQ(line_count(out), 1u) << out;
+  }
+  EXPECT_EQ(troupe::test::run_shell("cat " + dir.sub("foreign/log.log/notes.txt")).second, "hi\n");
+
+  // A store made by a 3-member group refuses another membership.
+  {
+    troupe::runtime::child_process m{TROUPE_BINARY,
+                                     {"log", "--id", "1", "--members", members, "--data-dir",
+                                      dir.sub("good"), "--log-level", "warn"}};
+    ASSERT_TRUE(m.wait_for_line("listening ", 10s));
+    m.signal(SIGTERM);
+    ASSERT_EQ(m.wait(10s), std::optional<int>{0});
+  }
+  auto five = members + ",4=127.0.0.1:1,5=127.0.0.1:2";
+  auto [rc, out] = run_log("--id 1 --log-level warn --members " + five + " --data-dir " + dir.sub("good"));
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(out.find("holds log log {1,2,3} but this member is configured for log {1,2,3,4,5}"),
+            std::string::npos) << out;
+
+  // A damaged store is reported, not silently replaced.
+  troupe::test::run_shell("printf garbage > " + dir.sub("good/log.log/CURRENT"));
+  std::tie(rc, out) = run_log(member1 + dir.sub("good"));
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("corrupted"), std::string::npos) << out;
+  EXPECT_EQ(line_count(out), 1u) << out;
+}

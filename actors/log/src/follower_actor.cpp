@@ -47,6 +47,7 @@ struct follower_state {
   std::vector<caf::actor> leadership_subscribers;
   log::logger log;
   metrics::gauge* applied = nullptr;
+  metrics::gauge* lag = nullptr;
   static inline const char* name = "troupe.log.follower";
 };
 
@@ -157,6 +158,7 @@ void apply(follower_actor* self, learner_effects& fx) {
       }
     }
   }
+  st.lag->set(static_cast<double>(st.core->known_commit() - std::min(st.core->known_commit(), st.core->applied_index())));
   if (!fx.apply.empty()) {
     st.applied->set(static_cast<double>(st.core->applied_index()));
     auto& last = fx.apply.back();
@@ -195,6 +197,9 @@ caf::behavior follower(follower_actor* self, node_env* env, group_config cfg, st
   st.log = env->logger("log.follower");
   st.applied = &env->metrics().get_gauge("troupe_log_applied_index", "Last applied log index",
                                          {{"group", st.cfg.group}, {"follower", name}});
+  st.lag = &env->metrics().get_gauge("troupe_log_follower_lag_entries",
+                                     "Committed entries this follower has not applied yet",
+                                     {{"group", st.cfg.group}, {"follower", name}});
   for (auto& [id, node] : st.cfg.members) {
     subscribe(self, env->directory(), address{node, st.cfg.leader_role()});
     subscribe(self, env->directory(), address{node, st.cfg.acceptor_role()});

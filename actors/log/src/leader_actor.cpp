@@ -3,6 +3,7 @@
 // local acceptor for tails and catch-up reads, and its followers for
 // committed entries. Replication is one-way messages with sequence numbers
 // (CAF's pending-response map is a linear scan; see docs/caf-notes.md).
+#include <deque>
 #include <set>
 
 #include "log_actors.hpp"
@@ -34,6 +35,10 @@ struct leader_state {
   log::logger log;
   metrics::counter* leader_changes = nullptr;
   metrics::histogram* commit_batch = nullptr;
+  metrics::histogram* commit_latency = nullptr;
+  std::map<member_id, metrics::gauge*> acceptor_lag;
+  // Proposal times by index, for the commit latency histogram.
+  std::deque<std::pair<uint64_t, caf::actor_clock::time_point>> proposed_at;
   static inline const char* name = "troupe.log.leader";
 };
 
@@ -103,6 +108,13 @@ void apply(leader_actor* self, proposer_effects& fx) {
     fetch_for(self, to, from);
   if (!fx.committed.empty()) {
     st.commit_batch->observe(static_cast<double>(fx.committed.size()));
+    auto now = self->clock().now();
+    auto last = fx.committed.back().index();
+    while (!st.proposed_at.empty() && st.proposed_at.front().first <= last) {
+      st.commit_latency->observe(
+        std::chrono::duration<double>(now - st.proposed_at.front().second).count());
+      st.proposed_at.pop_front();
+    }
     wire::Committed c;
     c.set_group(st.cfg.group);
     c.set_epoch(st.core->epoch());
@@ -167,6 +179,14 @@ caf::behavior leader(leader_actor* self, node_env* env, group_config cfg, member
   metrics::labels lbl{{"group", st.cfg.group}};
   st.leader_changes = &env->metrics().get_counter("troupe_log_leader_changes_total",
                                                   "Times this member became leader", lbl);
+  st.commit_latency = &env->metrics().get_histogram("troupe_log_commit_latency_seconds",
+                                                    "Proposal reaching the leader to commit", lbl);
+  for (auto& [id, node] : st.cfg.members) {
+    auto l2 = lbl;
+    l2.emplace_back("acceptor", std::to_string(id));
+    st.acceptor_lag[id] = &env->metrics().get_gauge("troupe_log_acceptor_lag_entries",
+                                                    "Entries an acceptor is behind the leader", l2);
+  }
   st.commit_batch = &env->metrics().get_histogram("troupe_log_commit_batch_entries",
                                                   "Entries committed together", lbl,
                                                   metrics::histogram::exponential(1, 2, 16));
@@ -189,6 +209,29 @@ caf::behavior leader(leader_actor* self, node_env* env, group_config cfg, member
       proposer_effects fx;
       st.core->tick(fx);
       apply(self, fx);
+      if (!st.core->leading())
+        st.proposed_at.clear();
+      for (auto& [id, p] : st.core->peers())
+        if (auto g = st.acceptor_lag.find(id); g != st.acceptor_lag.end())
+          g->second->set(static_cast<double>(st.core->last_index() - std::min(p.match, st.core->last_index())));
+    },
+    [self](atoms::status) {
+      auto& st = self->state;
+      auto& c = *st.core;
+      std::string role = c.leading() ? "leader" : c.role() == proposer_role::candidate ? "candidate" : "follower";
+      std::string out = "group " + st.cfg.group + " member " + std::to_string(st.self) + " role " + role +
+                        " epoch " + std::to_string(c.epoch()) + " leader " + std::to_string(c.leader());
+      if (c.leading()) {
+        out += " commit " + std::to_string(c.commit_index()) + " last " + std::to_string(c.last_index()) + "\n";
+        for (auto& [id, p] : c.peers())
+          out += "acceptor " + std::to_string(id) + " match " + std::to_string(p.match) + " next " +
+                 std::to_string(p.next) + " inflight " + std::to_string(p.inflight) +
+                 (st.acceptors.count(id) ? " reachable" : " unreachable") + "\n";
+        out += "followers " + std::to_string(st.learners.size()) + "\n";
+      } else {
+        out += "\n";
+      }
+      return out;
     },
     [self](local::flush) {
       self->state.flush_pending = false;
@@ -242,6 +285,8 @@ caf::behavior leader(leader_actor* self, node_env* env, group_config cfg, member
         auto seq = batch.origin_seqs(k);
         if (st.core->leading() && !seqs.insert(seq).second)
           continue; // a duplicate of one already in the log
+        if (st.core->leading())
+          st.proposed_at.emplace_back(st.core->last_index() + 1, self->clock().now());
         if (!st.core->propose(std::move(*batch.mutable_commands(k)), batch.origin(), seq)) {
           wire::ProposeRejected r;
           r.set_group(st.cfg.group);

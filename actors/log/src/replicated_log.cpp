@@ -39,7 +39,7 @@ std::string describe(const wire::Membership& m) {
 
 } // namespace
 
-void spawn_member(node_env& env, const group_config& cfg, member_id self) {
+member_roles spawn_member(node_env& env, const group_config& cfg, member_id self) {
   cfg.validate();
   if (!cfg.members.count(self) || cfg.members.at(self) != env.name())
     throw std::invalid_argument("member " + std::to_string(self) + " of group " + cfg.group +
@@ -61,7 +61,8 @@ void spawn_member(node_env& env, const group_config& cfg, member_id self) {
     store.write(c, true);
   }
   auto acceptor = spawn_acceptor(env, cfg, self, kv);
-  spawn_leader(env, cfg, self, acceptor);
+  auto leader = spawn_leader(env, cfg, self, acceptor);
+  return {acceptor, leader};
 }
 
 void register_log_types(caf::actor_system_config& cfg) {

@@ -136,6 +136,13 @@ std::optional<uint16_t> node::http_port() const {
 }
 const node_config& node::config() const { return impl_->cfg; }
 
+void node::add_http_route(const std::string& path, std::function<std::string()> body) {
+  if (impl_->http)
+    impl_->http->add_route(path, [body = std::move(body)] {
+      return http_endpoint::response{200, body()};
+    });
+}
+
 void node::add_peer(const peer_spec& peer) {
   caf::anon_send(impl_->directory, atoms::add_peer::value, peer.node, peer.host, peer.port);
 }

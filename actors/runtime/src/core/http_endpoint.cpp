@@ -78,6 +78,11 @@ http_endpoint::~http_endpoint() {
       ::close(fd);
 }
 
+void http_endpoint::add_route(const std::string& path, handler h) {
+  std::lock_guard<std::mutex> guard{routes_mtx_};
+  routes_[path] = std::move(h);
+}
+
 void http_endpoint::serve() {
   for (;;) {
     pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_fds_[0], POLLIN, 0}};
@@ -121,12 +126,17 @@ void http_endpoint::answer(int fd) {
   } else {
     auto path = line.substr(sp1 + 1, sp2 - sp1 - 1);
     path = path.substr(0, path.find('?'));
-    auto route = routes_.find(path);
-    if (route == routes_.end()) {
+    handler h;
+    {
+      std::lock_guard<std::mutex> guard{routes_mtx_};
+      if (auto route = routes_.find(path); route != routes_.end())
+        h = route->second;
+    }
+    if (!h) {
       r = {404, "unknown path " + path + "\n"};
     } else {
       try {
-        r = route->second();
+        r = h();
       } catch (const std::exception& e) {
         r = {503, std::string{e.what()} + "\n"};
       }

@@ -86,11 +86,18 @@ using subscribe_leadership = caf::atom_constant<caf::atom("lg_subld")>;
 using status = caf::atom_constant<caf::atom("lg_status")>;
 } // namespace atoms
 
+/// A member's roles. The leader answers (atoms::status) -> std::string: its
+/// role, epoch, commit index and, while leading, every acceptor's progress.
+struct member_roles {
+  caf::actor acceptor;
+  caf::actor leader;
+};
+
 /// Starts this node's acceptor and leader roles for the group. The node's
 /// store "log.<group>" keeps the acceptor's state; a store that belongs to
 /// another group or membership is refused with std::runtime_error (one line,
 /// saying what was found and what was configured).
-void spawn_member(node_env& env, const group_config& cfg, member_id self);
+member_roles spawn_member(node_env& env, const group_config& cfg, member_id self);
 
 /// Starts a follower named `name` on this node with state machine `sm`.
 caf::actor spawn_follower(node_env& env, const group_config& cfg, const std::string& name,

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -30,10 +31,14 @@ public:
 
   uint16_t port() const { return port_; }
 
+  /// Adds (or replaces) a route while serving.
+  void add_route(const std::string& path, handler h);
+
 private:
   void serve();
   void answer(int fd);
 
+  std::mutex routes_mtx_;
   std::map<std::string, handler> routes_;
   int listen_fd_ = -1;
   int wake_fds_[2] = {-1, -1};

@@ -3,6 +3,7 @@
 // and the node's data directory. Roles run on it through node_env.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -38,6 +39,10 @@ public:
 
   /// Adds a peer at run time.
   void add_peer(const peer_spec& peer);
+
+  /// Serves `path` on the HTTP endpoint (if enabled) with text from `body`,
+  /// which runs on the endpoint's thread.
+  void add_http_route(const std::string& path, std::function<std::string()> body);
 
   /// Asks the directory for this node's status (blocks briefly).
   wire::NodeStatus status();
