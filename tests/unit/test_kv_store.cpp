@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/storage_errors.hpp"
 #include "../support/temp_dir.hpp"
 #include <sys/stat.h>
 #include <unistd.h>
@@ -47,19 +48,7 @@ struct leveldb_factory {
   std::unique_ptr<kv_store> make() { return open_leveldb_store(dir.sub("db")); }
 };
 
-// Expects `f` to throw storage_error whose message contains every needle.
-template <class F>
-void expect_storage_error(F&& f, std::vector<std::string> needles) {
-  try {
-    f();
-    ADD_FAILURE() << "no storage_error thrown";
-  } catch (const storage_error& e) {
-    std::string msg = e.what();
-    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
-    for (const auto& n : needles)
-      EXPECT_NE(msg.find(n), std::string::npos) << "'" << n << "' not in: " << msg;
-  }
-}
+using troupe::test::expect_storage_error;
 
 } // namespace
 

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/storage_errors.hpp"
 #include "../support/temp_dir.hpp"
 #include "troupe/persistence/kv_store.hpp"
 #include "troupe/persistence/log_store.hpp"
@@ -78,19 +79,7 @@ void append(log_store& log, uint64_t first, uint64_t last, bool sync = true) {
   log.write(c, sync);
 }
 
-// Expects `f` to throw storage_error whose one-line message contains every needle.
-template <class F>
-void expect_storage_error(F&& f, std::vector<std::string> needles) {
-  try {
-    f();
-    ADD_FAILURE() << "no storage_error thrown";
-  } catch (const storage_error& e) {
-    std::string msg = e.what();
-    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
-    for (const auto& n : needles)
-      EXPECT_NE(msg.find(n), std::string::npos) << "'" << n << "' not in: " << msg;
-  }
-}
+using troupe::test::expect_storage_error;
 
 } // namespace
 

@@ -203,6 +203,16 @@ void proposer_core::flush(proposer_effects& fx) {
     send_to(m, false, fx);
 }
 
+wire::AppendRequest proposer_core::make_append(uint64_t prev_index, uint64_t prev_epoch) const {
+  wire::AppendRequest req;
+  req.set_group(cfg_.group);
+  req.set_epoch(epoch_);
+  req.set_leader(cfg_.self);
+  req.set_prev_index(prev_index);
+  req.set_prev_epoch(prev_epoch);
+  return req;
+}
+
 void proposer_core::send_to(member_id m, bool heartbeat, proposer_effects& fx) {
   auto& p = progress_[m];
   if (p.fetching)
@@ -217,12 +227,7 @@ void proposer_core::send_to(member_id m, bool heartbeat, proposer_effects& fx) {
       fx.fetches.emplace_back(m, p.next);
       return;
     }
-    wire::AppendRequest req;
-    req.set_group(cfg_.group);
-    req.set_epoch(epoch_);
-    req.set_leader(cfg_.self);
-    req.set_prev_index(p.next - 1);
-    req.set_prev_epoch(*epoch_at(p.next - 1));
+    auto req = make_append(p.next - 1, *epoch_at(p.next - 1));
     size_t bytes = 0;
     for (auto i = p.next; i <= last_index() && static_cast<size_t>(req.entries_size()) < cfg_.max_batch_entries; ++i) {
       auto& e = at(i);
@@ -241,12 +246,7 @@ void proposer_core::send_to(member_id m, bool heartbeat, proposer_effects& fx) {
   if (heartbeat && !sent && p.next >= window_start_) {
     // An empty append: proves leadership, carries the commit index, and
     // exposes a gap after lost messages (the acceptor refuses it).
-    wire::AppendRequest req;
-    req.set_group(cfg_.group);
-    req.set_epoch(epoch_);
-    req.set_leader(cfg_.self);
-    req.set_prev_index(p.next - 1);
-    req.set_prev_epoch(*epoch_at(p.next - 1));
+    auto req = make_append(p.next - 1, *epoch_at(p.next - 1));
     req.set_commit_index(commit_index_);
     req.set_seq(++seq_);
     fx.appends.emplace_back(m, std::move(req));
@@ -264,12 +264,7 @@ void proposer_core::on_fetched(member_id to, uint64_t prev_epoch, std::vector<wi
   p.fetching = false;
   if (entries.empty() || entries.front().index() != p.next)
     return; // stale answer; the resend timer recovers
-  wire::AppendRequest req;
-  req.set_group(cfg_.group);
-  req.set_epoch(epoch_);
-  req.set_leader(cfg_.self);
-  req.set_prev_index(p.next - 1);
-  req.set_prev_epoch(prev_epoch);
+  auto req = make_append(p.next - 1, prev_epoch);
   for (auto& e : entries) {
     if (e.index() >= window_start_)
       break;
