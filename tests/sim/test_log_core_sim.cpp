@@ -461,3 +461,12 @@ TEST(LogCoreSim, SingleMemberGroupCommitsAlone) {
       break;
   }
 }
+
+TEST(LogCoreSim, SafetyAndProgressUnderFaults7Members) {
+  for (auto seed : troupe::sim::seeds(30001, 50)) {
+    SCOPED_TRACE(troupe::sim::replay_hint(seed));
+    run_seed(seed, 7, 20000);
+    if (HasFailure())
+      break;
+  }
+}
