@@ -4,5 +4,6 @@
 #pragma once
 
 #include "troupe/messages/protobuf_inspect.hpp"
+#include "troupe/wire/keeper.pb.h"
 #include "troupe/wire/log.pb.h"
 #include "troupe/wire/runtime.pb.h"
