@@ -8,71 +8,55 @@
 
 namespace troupe::keeper {
 
-data_result data_tree::get_data(std::string_view path, const identities& ids) const {
-  data_result r;
+const data_tree::znode* data_tree::readable(std::string_view path, int32_t perm,
+                                            const identities& ids, error& err) const {
   if (!validate_path(path)) {
-    r.err = error::bad_arguments;
-    return r;
+    err = error::bad_arguments;
+    return nullptr;
   }
   auto node = find(path);
-  if (node == nodes_.end())
-    r.err = error::no_node;
-  else if (!check_acl(node->second.acls, perms::read, ids))
-    r.err = error::no_auth;
-  else {
-    r.data = node->second.data;
-    r.st = client_stat(node->second);
+  if (node == nodes_.end()) {
+    err = error::no_node;
+    return nullptr;
+  }
+  if (perm != 0 && !check_acl(node->second.acls, perm, ids)) {
+    err = error::no_auth;
+    return nullptr;
+  }
+  return &node->second;
+}
+
+data_result data_tree::get_data(std::string_view path, const identities& ids) const {
+  data_result r;
+  if (auto* node = readable(path, perms::read, ids, r.err)) {
+    r.data = node->data;
+    r.st = client_stat(*node);
   }
   return r;
 }
 
 stat_result data_tree::exists(std::string_view path) const {
   stat_result r;
-  if (!validate_path(path)) {
-    r.err = error::bad_arguments;
-    return r;
-  }
-  auto node = find(path);
-  if (node == nodes_.end())
-    r.err = error::no_node;
-  else
-    r.st = client_stat(node->second);
+  if (auto* node = readable(path, 0, {}, r.err)) // exists needs no permission
+    r.st = client_stat(*node);
   return r;
 }
 
 children_result data_tree::get_children(std::string_view path, const identities& ids) const {
   children_result r;
-  if (!validate_path(path)) {
-    r.err = error::bad_arguments;
-    return r;
-  }
-  auto node = find(path);
-  if (node == nodes_.end())
-    r.err = error::no_node;
-  else if (!check_acl(node->second.acls, perms::read, ids))
-    r.err = error::no_auth;
-  else {
-    r.children.assign(node->second.children.begin(), node->second.children.end());
-    r.st = client_stat(node->second);
+  if (auto* node = readable(path, perms::read, ids, r.err)) {
+    r.children.assign(node->children.begin(), node->children.end());
+    r.st = client_stat(*node);
   }
   return r;
 }
 
 acl_result data_tree::get_acl(std::string_view path, const identities& ids) const {
   acl_result r;
-  if (!validate_path(path)) {
-    r.err = error::bad_arguments;
-    return r;
-  }
-  auto node = find(path);
-  if (node == nodes_.end()) {
-    r.err = error::no_node;
-  } else if (!check_acl(node->second.acls, perms::read | perms::admin, ids)) {
-    r.err = error::no_auth; // either bit suffices
-  } else {
-    r.st = client_stat(node->second);
-    r.acls = check_acl(node->second.acls, perms::admin, ids) ? node->second.acls
-                                                              : redact_digests(node->second.acls);
+  // Either bit suffices; only ADMIN sees digest hashes.
+  if (auto* node = readable(path, perms::read | perms::admin, ids, r.err)) {
+    r.st = client_stat(*node);
+    r.acls = check_acl(node->acls, perms::admin, ids) ? node->acls : redact_digests(node->acls);
   }
   return r;
 }
@@ -80,16 +64,9 @@ acl_result data_tree::get_acl(std::string_view path, const identities& ids) cons
 count_result data_tree::get_all_children_number(std::string_view path,
                                                  const identities& ids) const {
   count_result r;
-  if (!validate_path(path)) {
-    r.err = error::bad_arguments;
+  if (!readable(path, perms::read, ids, r.err))
     return r;
-  }
-  auto node = find(path);
-  if (node == nodes_.end()) {
-    r.err = error::no_node;
-  } else if (!check_acl(node->second.acls, perms::read, ids)) {
-    r.err = error::no_auth;
-  } else if (path == "/") {
+  if (path == "/") {
     r.count = static_cast<int32_t>(nodes_.size() - 1);
   } else {
     // Descendants of "/a" are exactly the keys in ["/a/", "/a0"): '0' follows
@@ -125,16 +102,11 @@ std::vector<std::string> data_tree::get_ephemerals(int64_t session_id,
 
 error data_tree::check_version(std::string_view path, int32_t version,
                                const identities& ids) const {
-  if (!validate_path(path))
-    return error::bad_arguments;
-  auto node = find(path);
-  if (node == nodes_.end())
-    return error::no_node;
-  if (!check_acl(node->second.acls, perms::read, ids))
-    return error::no_auth;
-  if (version != -1 && version != node->second.st.version)
+  auto err = error::ok;
+  auto* node = readable(path, perms::read, ids, err);
+  if (node && version != -1 && version != node->st.version)
     return error::bad_version;
-  return error::ok;
+  return err;
 }
 
 } // namespace troupe::keeper

@@ -170,6 +170,10 @@ private:
 
   node_map::iterator find(std::string_view path);
   node_map::const_iterator find(std::string_view path) const;
+  /// The node at `path` if the path is valid, the node exists and `ids` hold
+  /// one of the `perm` bits; otherwise nullptr with `err` set, checked in
+  /// ZooKeeper's order (path, existence, permission).
+  const znode* readable(std::string_view path, int32_t perm, const identities& ids, error& err) const;
   static stat client_stat(const znode& node);
   static uint64_t node_digest(std::string_view path, const znode& node);
   void clear();
