@@ -215,6 +215,15 @@ wire::AppendRequest proposer_core::make_append(uint64_t prev_index, uint64_t pre
 
 void proposer_core::send_to(member_id m, bool heartbeat, proposer_effects& fx) {
   auto& p = progress_[m];
+  if (heartbeat && (p.fetching || p.next < window_start_)) {
+    // A member being caught up still needs to hear from its leader, or its
+    // proposer calls an election. Index 0 always matches: this append
+    // changes nothing and only proves leadership.
+    auto req = make_append(0, 0);
+    req.set_commit_index(commit_index_);
+    req.set_seq(++seq_);
+    fx.appends.emplace_back(m, std::move(req));
+  }
   if (p.fetching)
     return;
   bool sent = false;
