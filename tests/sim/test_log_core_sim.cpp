@@ -246,21 +246,7 @@ public:
       m.learner->on_committed(*c, lfx);
       apply(m, lfx);
     } else if (auto* f = std::get_if<wire::FetchRequest>(&msg.body)) {
-      auto& a = *m.acceptor;
-      wire::FetchResponse resp;
-      resp.set_group("g");
-      resp.set_commit_index(a.commit_index());
-      std::vector<wire::LogEntry> entries;
-      if (!a.read(f->from_index(), f->max_entries(), SIZE_MAX, entries)) {
-        resp.set_compacted(true);
-        *resp.mutable_snapshot() = a.snapshot();
-        resp.set_snapshot_data(m.snapshot_data);
-        a.read(a.first_index(), f->max_entries(), SIZE_MAX, entries);
-      }
-      for (auto& e : entries)
-        if (e.index() <= a.commit_index())
-          *resp.add_entries() = e;
-      send({m.id, msg.from, resp});
+      send({m.id, msg.from, m.acceptor->serve_fetch(*f, m.snapshot_data)});
     } else if (auto* fr = std::get_if<wire::FetchResponse>(&msg.body)) {
       learner_effects lfx;
       m.learner->on_fetch_response(*fr, lfx);

@@ -159,25 +159,7 @@ caf::behavior acceptor(acceptor_actor* self, node_env* env, group_config cfg, me
       reply_after_flush(self, caf::make_message(std::move(resp)));
     },
     [self](const wire::FetchRequest& req) {
-      auto& st = self->state;
-      wire::FetchResponse resp;
-      resp.set_group(st.cfg.group);
-      if (req.group() != st.cfg.group)
-        return resp; // empty: a foreign follower learns nothing
-      auto& a = *st.core;
-      resp.set_commit_index(a.commit_index());
-      std::vector<wire::LogEntry> entries;
-      auto max = std::min<uint32_t>(std::max<uint32_t>(req.max_entries(), 1), 8192);
-      if (!a.read(req.from_index(), max, 4u << 20, entries)) {
-        resp.set_compacted(true);
-        *resp.mutable_snapshot() = a.snapshot();
-        resp.set_snapshot_data(st.snapshot_data);
-        a.read(a.first_index(), max, 4u << 20, entries);
-      }
-      for (auto& e : entries)
-        if (e.index() <= a.commit_index())
-          *resp.add_entries() = std::move(e);
-      return resp;
+      return self->state.core->serve_fetch(req, self->state.snapshot_data);
     },
     [self](local::set_leader, const caf::actor& leader) {
       self->state.leader = leader;

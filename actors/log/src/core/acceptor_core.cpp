@@ -191,6 +191,28 @@ bool acceptor_core::compact(const wire::SnapshotMeta& meta, std::string data, ac
   return true;
 }
 
+wire::FetchResponse acceptor_core::serve_fetch(const wire::FetchRequest& req,
+                                               const std::string& snapshot_data) const {
+  wire::FetchResponse resp;
+  resp.set_group(group_);
+  if (req.group() != group_)
+    return resp;
+  resp.set_commit_index(commit_index_);
+  std::vector<wire::LogEntry> entries;
+  auto max = std::min<uint32_t>(std::max<uint32_t>(req.max_entries(), 1), 8192);
+  constexpr size_t max_bytes = 4u << 20;
+  if (!read(req.from_index(), max, max_bytes, entries)) {
+    resp.set_compacted(true);
+    *resp.mutable_snapshot() = snapshot_;
+    resp.set_snapshot_data(snapshot_data);
+    read(first_index(), max, max_bytes, entries);
+  }
+  for (auto& e : entries)
+    if (e.index() <= commit_index_) // followers apply committed entries only
+      *resp.add_entries() = std::move(e);
+  return resp;
+}
+
 bool acceptor_core::read(uint64_t from, size_t max_entries, size_t max_bytes,
                          std::vector<wire::LogEntry>& out) const {
   if (from < first_index())

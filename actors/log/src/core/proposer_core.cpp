@@ -203,13 +203,15 @@ void proposer_core::flush(proposer_effects& fx) {
     send_to(m, false, fx);
 }
 
-wire::AppendRequest proposer_core::make_append(uint64_t prev_index, uint64_t prev_epoch) const {
+wire::AppendRequest proposer_core::make_append(uint64_t prev_index, uint64_t prev_epoch) {
   wire::AppendRequest req;
   req.set_group(cfg_.group);
   req.set_epoch(epoch_);
   req.set_leader(cfg_.self);
   req.set_prev_index(prev_index);
   req.set_prev_epoch(prev_epoch);
+  req.set_commit_index(commit_index_);
+  req.set_seq(++seq_);
   return req;
 }
 
@@ -220,8 +222,6 @@ void proposer_core::send_to(member_id m, bool heartbeat, proposer_effects& fx) {
     // proposer calls an election. Index 0 always matches: this append
     // changes nothing and only proves leadership.
     auto req = make_append(0, 0);
-    req.set_commit_index(commit_index_);
-    req.set_seq(++seq_);
     fx.appends.emplace_back(m, std::move(req));
   }
   if (p.fetching)
@@ -245,8 +245,6 @@ void proposer_core::send_to(member_id m, bool heartbeat, proposer_effects& fx) {
       bytes += e.data().size();
       *req.add_entries() = e;
     }
-    req.set_commit_index(commit_index_);
-    req.set_seq(++seq_);
     p.next += static_cast<uint64_t>(req.entries_size());
     ++p.inflight;
     fx.appends.emplace_back(m, std::move(req));
@@ -256,8 +254,6 @@ void proposer_core::send_to(member_id m, bool heartbeat, proposer_effects& fx) {
     // An empty append: proves leadership, carries the commit index, and
     // exposes a gap after lost messages (the acceptor refuses it).
     auto req = make_append(p.next - 1, *epoch_at(p.next - 1));
-    req.set_commit_index(commit_index_);
-    req.set_seq(++seq_);
     fx.appends.emplace_back(m, std::move(req));
   }
 }
@@ -279,8 +275,6 @@ void proposer_core::on_fetched(member_id to, uint64_t prev_epoch, std::vector<wi
       break;
     *req.add_entries() = std::move(e);
   }
-  req.set_commit_index(commit_index_);
-  req.set_seq(++seq_);
   p.next += static_cast<uint64_t>(req.entries_size());
   ++p.inflight;
   fx.appends.emplace_back(to, std::move(req));

@@ -61,6 +61,13 @@ public:
   /// matches the log (same epoch at meta.index).
   bool compact(const wire::SnapshotMeta& meta, std::string data, acceptor_effects& fx);
 
+  /// A follower's catch-up: committed entries from req.from_index, or, if
+  /// that part was compacted, the snapshot (whose bytes the shell keeps and
+  /// passes as `snapshot_data`) and the entries after it. A request of
+  /// another group gets an empty answer.
+  wire::FetchResponse serve_fetch(const wire::FetchRequest& req,
+                                  const std::string& snapshot_data) const;
+
   /// Entries [from, from+n) up to the limits, into `out`. Returns false if
   /// `from` was compacted away (the reader needs the snapshot).
   bool read(uint64_t from, size_t max_entries, size_t max_bytes,

@@ -131,7 +131,9 @@ private:
   void start_leading(uint64_t last_epoch, uint64_t last_index, uint64_t prev_epoch,
                      std::vector<wire::LogEntry> entries, proposer_effects& fx);
   void send_to(member_id m, bool heartbeat, proposer_effects& fx);
-  wire::AppendRequest make_append(uint64_t prev_index, uint64_t prev_epoch) const;
+  /// An append of this epoch after (prev_index, prev_epoch), carrying the
+  /// commit index and the next sequence number; entries are added by callers.
+  wire::AppendRequest make_append(uint64_t prev_index, uint64_t prev_epoch);
   void advance_commit(proposer_effects& fx);
   void check_reads(proposer_effects& fx);
   std::optional<uint64_t> epoch_at(uint64_t index) const;
