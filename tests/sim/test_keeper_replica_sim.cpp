@@ -108,9 +108,10 @@ TEST(KeeperReplicaSim, MembersConvergeOnTheSameTreeAndEvents) {
     events["n3"].clear(); // its replica restarts from the log
     sim.restart("n3");
     sim.run_for(3s);
-    // Progress, not speed: proposal rate under simulated loss is an open item
-    // (docs/keeper.md).
-    EXPECT_GT(out.created, 40) << "failed: " << out.failed;
+    // Lost proposals are re-sent and lost commit notices repaired within a
+    // few ticks: nearly every one of the 200 creates completes, the rest
+    // (in flight at the crash) fail as "outcome unknown".
+    EXPECT_GE(out.created, 190) << "failed: " << out.failed;
     auto digest = replicas["n1"]->machine().tree().digest();
     for (auto& [node, r] : replicas) {
       EXPECT_EQ(r->machine().tree().digest(), digest) << node;

@@ -1,12 +1,14 @@
 // The follower role: learner_core feeding a user's state machine, and the
 // durable-actor API on top (propose -> result, read barrier, leadership).
 //
-// A proposal goes to the leader once; if the leader refuses it (not leading)
-// it is re-sent to the leader named in the refusal. Once a leader took it,
-// it is never re-sent: the entry may still commit, and a second copy would
-// apply twice. If that leader is lost, the proposal fails at once with
-// "outcome unknown" (as ZooKeeper's connection loss); otherwise the caller's
-// own deadline (troupe::request) bounds the wait.
+// A proposal goes to a leader; if the leader refuses it (not leading) it is
+// re-sent to the leader named in the refusal. A proposal not committed soon
+// is re-sent to the same leader only (messages get lost): that leader drops
+// copies it took before, and refuses with "taken before" once it no longer
+// leads. Then, or if that leader is lost, the proposal fails at once with
+// "outcome unknown" (as ZooKeeper's connection loss): the entry may still
+// commit under the next leader, and a copy sent there would apply twice.
+// Otherwise the caller's own deadline (troupe::request) bounds the wait.
 #include "log_actors.hpp"
 #include "troupe/log/learner_core.hpp"
 #include "troupe/runtime/directory.hpp"
@@ -20,7 +22,13 @@ struct pending_proposal {
   caf::response_promise promise;
   std::string command;
   member_id sent_to = 0;
+  uint32_t sent_at = 0; // tick of the last send
 };
+
+// A proposal neither committed nor refused this many ticks after it went to
+// a leader is sent to the same leader again (the message may be lost); the
+// leader drops copies it already took.
+constexpr uint32_t resend_after_ticks = 10;
 
 struct pending_sync {
   caf::response_promise promise;
@@ -79,6 +87,7 @@ void send_proposal(follower_actor* self, uint64_t seq, pending_proposal& p, memb
   batch.add_origin_seqs(seq);
   batch.add_commands(p.command);
   p.sent_to = to;
+  p.sent_at = st.ticks;
   if (!st.flush_pending) {
     st.flush_pending = true;
     self->send(self, local::flush::value);
@@ -245,9 +254,12 @@ caf::behavior follower(follower_actor* self, node_env* env, group_config cfg, st
       if (++st.ticks % 100 == 0)
         for (auto& [id, l] : st.leaders)
           hello(self, l); // a new leader learns of us
-      for (auto& [seq, p] : st.proposals)
+      for (auto& [seq, p] : st.proposals) {
         if (p.sent_to == 0)
           send_proposal(self, seq, p, st.core->leader() ? st.core->leader() : st.leaders.empty() ? 0 : st.leaders.begin()->first);
+        else if (st.ticks - p.sent_at >= resend_after_ticks)
+          send_proposal(self, seq, p, p.sent_to); // only to the leader that may have it
+      }
       for (auto& [id, s] : st.syncs)
         if (s.wait_for == 0 && st.ticks % 5 == 0)
           ask_leader_to_confirm(self, id);
@@ -267,9 +279,16 @@ caf::behavior follower(follower_actor* self, node_env* env, group_config cfg, st
       auto p = st.proposals.find(r.origin_seq());
       if (p == st.proposals.end())
         return;
+      if (r.taken_before()) {
+        p->second.promise.deliver(caf::make_error(
+          caf::sec::request_receiver_down, "leadership changed; outcome unknown"));
+        st.proposals.erase(p);
+        return;
+      }
       // Not taken: safe to send again, to the leader it named (or later).
+      auto refused_by = p->second.sent_to;
       p->second.sent_to = 0;
-      if (r.leader() != 0 && r.leader() != p->second.sent_to)
+      if (r.leader() != 0 && r.leader() != refused_by)
         send_proposal(self, r.origin_seq(), p->second, r.leader());
     },
     [self](const wire::Committed& c) {

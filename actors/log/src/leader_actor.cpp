@@ -25,10 +25,13 @@ struct leader_state {
   std::map<std::string, caf::actor> learners;           // follower name -> handle
   std::map<uint64_t, std::pair<caf::actor, uint64_t>> reads; // read id -> (follower, its id)
   uint64_t next_read = 0;
-  // Proposals taken in this leadership, per origin: a duplicated Propose
-  // (a retransmission) must not be appended twice.
+  // Proposals this member took, per origin, kept across its leaderships: a
+  // retransmitted or duplicated proposal must not be appended twice. (A
+  // retransmission of one that was truncated after a leader change is then
+  // dropped too: its proposer times out with "outcome unknown", never a
+  // double apply.)
   std::map<std::string, std::set<uint64_t>> taken;
-  uint64_t taken_epoch = 0;
+  uint32_t ticks_since_committed = 0; // learners hear the commit index at least every heartbeat
   bool flush_pending = false;
   bool tail_pending = false;
   deadline_table deadlines;
@@ -125,6 +128,7 @@ void apply(leader_actor* self, proposer_effects& fx) {
     auto msg = caf::make_message(std::move(c));
     for (auto& [name, handle] : st.learners)
       self->send(handle, msg);
+    st.ticks_since_committed = 0;
   }
   if (fx.leader_changed) {
     auto [epoch, leader] = *fx.leader_changed;
@@ -148,6 +152,21 @@ void apply(leader_actor* self, proposer_effects& fx) {
     self->send(i->second.first, std::move(resp));
     st.reads.erase(i);
   }
+}
+
+// An empty Committed: a learner that lost the last one finds its gap and
+// fetches, instead of waiting for the next commit (a quiet log has none).
+void tell_commit_index(leader_actor* self) {
+  auto& st = self->state;
+  st.ticks_since_committed = 0;
+  wire::Committed c;
+  c.set_group(st.cfg.group);
+  c.set_epoch(st.core->epoch());
+  c.set_leader(st.self);
+  c.set_commit_index(st.core->commit_index());
+  auto msg = caf::make_message(std::move(c));
+  for (auto& [name, handle] : st.learners)
+    self->send(handle, msg);
 }
 
 void schedule_flush(leader_actor* self) {
@@ -211,6 +230,8 @@ caf::behavior leader(leader_actor* self, node_env* env, group_config cfg, member
       apply(self, fx);
       if (!st.core->leading())
         st.proposed_at.clear();
+      else if (++st.ticks_since_committed >= st.cfg.heartbeat_ticks)
+        tell_commit_index(self);
       for (auto& [id, p] : st.core->peers())
         if (auto g = st.acceptor_lag.find(id); g != st.acceptor_lag.end())
           g->second->set(static_cast<double>(st.core->last_index() - std::min(p.match, st.core->last_index())));
@@ -276,23 +297,26 @@ caf::behavior leader(leader_actor* self, node_env* env, group_config cfg, member
         return;
       if (!st.learners.count(batch.origin()) && sender)
         st.learners[batch.origin()] = sender;
-      if (st.taken_epoch != st.core->epoch()) {
-        st.taken.clear();
-        st.taken_epoch = st.core->epoch();
-      }
       auto& seqs = st.taken[batch.origin()];
       for (int k = 0; k < batch.origin_seqs_size(); ++k) {
         auto seq = batch.origin_seqs(k);
-        if (st.core->leading() && !seqs.insert(seq).second)
+        bool taken_before = seqs.count(seq) > 0;
+        if (taken_before && st.core->leading())
           continue; // a duplicate of one already in the log
         if (st.core->leading())
           st.proposed_at.emplace_back(st.core->last_index() + 1, self->clock().now());
-        if (!st.core->propose(std::move(*batch.mutable_commands(k)), batch.origin(), seq)) {
+        if (!taken_before && st.core->propose(std::move(*batch.mutable_commands(k)), batch.origin(), seq)) {
+          seqs.insert(seq);
+        } else {
+          // Not leading. If this member took the proposal in an earlier
+          // leadership, it may commit under the next leader: sending it
+          // there would apply it twice, so its outcome is unknown.
           wire::ProposeRejected r;
           r.set_group(st.cfg.group);
           r.set_origin_seq(seq);
           r.set_epoch(st.core->epoch());
           r.set_leader(st.core->leader());
+          r.set_taken_before(taken_before);
           self->send(sender, std::move(r));
         }
       }
