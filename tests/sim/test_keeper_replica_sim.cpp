@@ -92,10 +92,12 @@ TEST(KeeperReplicaSim, MembersConvergeOnTheSameTreeAndEvents) {
       sim.add_node(node, [&, member](troupe::node_env& env) {
         rlog::spawn_member(env, g, member);
         auto* log = &events[env.name()];
-        auto replica = std::make_unique<keeper::keeper_replica>([log](std::vector<keeper::fired_event> evs) {
+        keeper::replica_hooks hooks;
+        hooks.all_events = [log](std::vector<keeper::fired_event> evs) {
           for (auto& e : evs)
             log->push_back(std::to_string(e.zxid) + " " + e.event.path);
-        });
+        };
+        auto replica = std::make_unique<keeper::keeper_replica>(std::move(hooks));
         replicas[env.name()] = replica.get();
         auto f = rlog::spawn_follower(env, g, "keeper", std::move(replica));
         if (env.name() == "n1")

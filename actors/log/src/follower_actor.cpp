@@ -320,6 +320,7 @@ caf::behavior follower(follower_actor* self, node_env* env, group_config cfg, st
       s->second.wait_for = r.index();
       release_syncs(self);
     },
+    [self](atoms::query, const std::string& question) { return self->state.sm->query(question); },
     [self](atoms::subscribe_leadership) {
       auto& st = self->state;
       auto who = caf::actor_cast<caf::actor>(self->current_sender());

@@ -10,6 +10,10 @@ namespace troupe::rlog {
 
 state_machine::~state_machine() = default;
 
+std::string state_machine::query(const std::string&) {
+  return {};
+}
+
 void group_config::validate() const {
   if (!runtime::valid_name(group))
     throw std::invalid_argument("invalid log group name '" + group + "'");

@@ -35,6 +35,11 @@ public:
   /// session, its id in `count`).
   wire::OpResult apply(const wire::KeeperTxn& txn, int64_t zxid);
 
+  /// A read request (get_data, exists, get_children, get_acl,
+  /// get_ephemerals, get_all_children_number) against this replica, as
+  /// `session` holding `ids`. Watches are the session layer's.
+  wire::OpResult read(const wire::Request& req, const identities& ids, int64_t session) const;
+
   /// Watch events fired by the transactions applied since the last call.
   std::vector<fired_event> drain_events();
 

@@ -12,6 +12,10 @@
 //       a linearizable read barrier: answered once this follower applied
 //       everything committed before the request (the leader confirmed its
 //       leadership with a quorum first). Read the state machine after it.
+//   (atoms::query, std::string question) -> std::string answer
+//       state_machine::query on this follower's replica, between two applied
+//       entries: a sequentially consistent read (a prefix of the committed
+//       history; after the caller's own proposals that were answered).
 //   (atoms::subscribe_leadership) -> the sender receives `leadership` events.
 //   (atoms::status) -> std::string
 #pragma once
@@ -44,6 +48,9 @@ public:
   virtual std::string apply(const std::string& command, uint64_t zxid) = 0;
   virtual std::string snapshot() const = 0;
   virtual void restore(const std::string& snapshot) = 0;
+  /// Answers a read (or a request that touches only local, unreplicated
+  /// state such as watches); the default answers nothing.
+  virtual std::string query(const std::string& question);
 };
 
 struct group_config {
@@ -84,6 +91,7 @@ using propose = caf::atom_constant<caf::atom("lg_prop")>;
 using sync = caf::atom_constant<caf::atom("lg_sync")>;
 using subscribe_leadership = caf::atom_constant<caf::atom("lg_subld")>;
 using status = caf::atom_constant<caf::atom("lg_status")>;
+using query = caf::atom_constant<caf::atom("lg_query")>;
 } // namespace atoms
 
 /// A member's roles. The leader answers (atoms::status) -> std::string: its
