@@ -8,9 +8,11 @@ namespace troupe::keeper {
 caf::behavior server(caf::event_based_actor* self, std::shared_ptr<member_context> ctx) {
   ctx->log.info("keeper member up", {{"group", ctx->cfg.log.group}});
   return {
-    [self, ctx](wire::ConnectRequest& req) {
+    // The client names itself: the reply's sender is not always the actor
+    // to talk to (a simulated network's proxy, say).
+    [self, ctx](wire::ConnectRequest& req, caf::actor& client) {
       auto session = spawn_session(self, ctx);
-      return self->delegate(session, std::move(req));
+      return self->delegate(session, std::move(req), std::move(client));
     },
     [ctx](status_atom) {
       return "sessions attached here " + std::to_string(ctx->hub->sessions()) + "\n";

@@ -48,6 +48,7 @@ struct session_state {
   std::map<uint64_t, wire::RequestBatch> early; // arrived ahead of a gap
   std::optional<clock_point> gap_since;
   uint64_t out_seq = 0;
+  uint64_t channel = 0;
   wire::ResponseBatch outbox;
   bool flush_pending = false;
   clock_point last_heard;
@@ -87,6 +88,8 @@ void flush(session_actor* self) {
   if (st.outbox.items_size() == 0 || !st.client || !st.connected)
     return;
   st.outbox.set_seq(++st.out_seq);
+  st.outbox.set_channel(st.channel);
+
   self->send(st.client, std::move(st.outbox));
   st.outbox = wire::ResponseBatch{};
 }
@@ -339,10 +342,12 @@ void refuse(session_actor* self, caf::response_promise rp, error err, const std:
   self->quit();
 }
 
-void connect(session_actor* self, wire::ConnectRequest& req, caf::response_promise rp) {
+void connect(session_actor* self, wire::ConnectRequest& req, caf::actor client,
+             caf::response_promise rp) {
   auto& st = self->state;
   auto& cfg = st.ctx->cfg;
-  st.client = caf::actor_cast<caf::actor>(self->current_sender());
+  st.client = std::move(client);
+  st.channel = req.channel();
   if (st.client)
     self->monitor(st.client);
   st.last_heard = self->clock().now();
@@ -421,14 +426,15 @@ caf::actor spawn_session(caf::event_based_actor* server, std::shared_ptr<member_
         leave(self, true); // the client is gone; its session lives on until it expires
     });
     return {
-      [self](wire::ConnectRequest& req) {
+      [self](wire::ConnectRequest& req, caf::actor& client) {
         auto rp = self->make_response_promise();
-        connect(self, req, rp);
+        connect(self, req, std::move(client), rp);
         return rp;
       },
       [self](wire::RequestBatch& b) { on_batch(self, b); },
       [self](const wire::Ping& p) {
         auto& st = self->state;
+
         touch(self);
         if (p.seq() > st.in_seq && !st.gap_since)
           st.gap_since = self->clock().now(); // a batch the client sent never came
@@ -469,7 +475,7 @@ caf::actor spawn_session(caf::event_based_actor* server, std::shared_ptr<member_
           st.ctx->log.info("lost client messages, closing the channel", {{"session", st.id}});
           return leave(self, true);
         }
-        self->delayed_send(self, std::chrono::milliseconds(std::max(10, st.timeout_ms / 4)),
+        self->delayed_send(self, std::chrono::milliseconds(std::clamp(st.timeout_ms / 4, 10, 100)),
                            atoms::tick::value);
       },
     };
