@@ -44,6 +44,7 @@ struct client_state {
   phase ph = phase::connecting;
   uint64_t attempt = 0;
   caf::actor session;
+  caf::actor trying;  // the member's front door being asked, monitored
   std::string member;
   int64_t session_id = 0;
   std::string password;
@@ -215,6 +216,10 @@ void on_batch(client_actor* self, wire::ResponseBatch& b) {
 
 void connected(client_actor* self, const wire::ConnectResponse& resp, caf::actor session) {
   auto& st = self->state;
+  if (st.trying) {
+    self->demonitor(st.trying);
+    st.trying = nullptr;
+  }
   st.session = std::move(session);
   self->monitor(st.session);
   st.session_id = resp.session_id();
@@ -253,7 +258,17 @@ void try_member(client_actor* self, const caf::actor& server) {
   req.set_channel(st.attempt);
   st.watches.fill(req);
   auto attempt = st.attempt;
-  self->request(server, st.cfg.connect_timeout, std::move(req), caf::actor{self})
+  st.log.debug("trying member", {{"attempt", attempt}});
+  // A member that dies while asked must not cost the whole timeout.
+  if (st.trying)
+    self->demonitor(st.trying);
+  st.trying = server;
+  self->monitor(server);
+  // ZooKeeper's rule: each attempt gets its share of the session timeout.
+  auto timeout = std::min(st.cfg.connect_timeout,
+                          std::max(std::chrono::milliseconds(100),
+                                   st.cfg.session_timeout / static_cast<int64_t>(std::max<size_t>(1, st.order.size()))));
+  self->request(server, timeout, std::move(req), caf::actor{self})
     .then(
       [self, attempt](const wire::ConnectResponse& resp, caf::actor& session) {
         auto& st = self->state;
@@ -261,11 +276,16 @@ void try_member(client_actor* self, const caf::actor& server) {
           return;
         if (resp.err() == static_cast<int32_t>(error::session_expired))
           return finish(self, phase::expired, session_state::expired);
-        if (resp.err() != 0 || !session)
+        if (resp.err() != 0 || !session) {
+          st.log.debug("member refused", {{"member", resp.member()}, {"reason", resp.reason()}});
           return retry(self, attempt);
+        }
         connected(self, resp, std::move(session));
       },
-      [self, attempt](caf::error&) { retry(self, attempt); });
+      [self, attempt](caf::error& err) {
+        self->state.log.debug("connect failed", {{"error", to_string(err)}});
+        retry(self, attempt);
+      });
 }
 
 void connect_next(client_actor* self) {
@@ -330,8 +350,13 @@ caf::behavior client(client_actor* self, client_config cfg) {
   for (auto& node : st.cfg.member_nodes)
     subscribe(self, st.cfg.directory, address{node, "keeper.server"});
   self->set_down_handler([self](caf::down_msg& dm) {
-    if (dm.source == self->state.session)
+    auto& st = self->state;
+    if (dm.source == st.session)
       lose_connection(self, "member lost");
+    else if (st.trying && dm.source == st.trying && st.ph == phase::connecting) {
+      st.trying = nullptr;
+      retry(self, st.attempt);
+    }
   });
   self->send(self, connect_atom::value, st.attempt);
   self->send(self, tick_atom::value);
