@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(g++ cmake ninja-build libcaf-dev libprotobuf-dev protobuf-compiler
-          libleveldb-dev libsnappy-dev libboost-program-options-dev libgtest-dev)
+          libleveldb-dev libsnappy-dev libboost-program-options-dev libgtest-dev
+          libzookeeper-mt-dev zookeeper)
 build_dir=${TROUPE_BUILD_DIR:-build}
 build_type=${TROUPE_BUILD_TYPE:-RelWithDebInfo}
 

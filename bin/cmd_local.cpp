@@ -1,88 +1,131 @@
-// `troupe local`: a working local cluster in one command. For now: N nodes as
-// separate processes on loopback, each pinging the others' echo roles; their
-// logs show the messages flowing. Later issues grow it into Keeper and Cluster.
+// `troupe local`: a working local cluster in one command: a Keeper ensemble
+// of --members `troupe keeper` processes on loopback (data under --data-dir,
+// fsync on), checked with a write and a read through the client library,
+// then left running with the commands to use it printed.
 #include <csignal>
 #include <iostream>
 #include <memory>
 
 #include "commands.hpp"
+#include "troupe/keeper/client.hpp"
 #include "troupe/runtime/config.hpp"
 #include "troupe/runtime/process.hpp"
 #include "troupe/runtime/signals.hpp"
 
 namespace troupe::cli {
 
+namespace {
+
+// Writes and reads back a znode through the ensemble; returns what it saw.
+std::string self_check(const std::string& connect) {
+  keeper::client_options opts;
+  opts.connect_timeout = std::chrono::seconds(10);
+  keeper::client c{connect, opts};
+  try {
+    c.create("/troupe");
+  } catch (const keeper::keeper_error& e) {
+    if (e.code() != keeper::error::node_exists)
+      throw;
+  }
+  auto stamp = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch()).count());
+  try {
+    c.set("/troupe/local", stamp);
+  } catch (const keeper::keeper_error& e) {
+    if (e.code() != keeper::error::no_node)
+      throw;
+    c.create("/troupe/local", stamp);
+  }
+  keeper::stat st;
+  auto back = c.get("/troupe/local", &st);
+  if (back != stamp)
+    throw std::runtime_error("read back '" + back + "', wrote '" + stamp + "'");
+  return "wrote and read /troupe/local (version " + std::to_string(st.version) + ") through member " +
+         c.member();
+}
+
+} // namespace
+
 int local(int argc, const char* const* argv) {
   namespace po = runtime::po;
   po::options_description opts("Local cluster");
   opts.add_options()
-    ("nodes", po::value<uint32_t>()->default_value(3), "how many nodes (1-9)")
+    ("members", po::value<uint32_t>()->default_value(3), "Keeper members (1, 3, 5 or 7)")
     ("base-port", po::value<uint32_t>()->default_value(0),
-     "first port; nodes use consecutive ports (0: any free ports)")
+     "first port; member i uses BASE+i-1 between members and BASE+100+i-1 for clients (0: any free ports)")
     ("data-dir", po::value<std::string>()->default_value("troupe-local"),
-     "parent directory of the nodes' data directories")
+     "parent directory of the members' data directories (kept across runs)")
     ("duration", po::value<std::string>()->default_value("0"),
-     "stop after this long (0: run until Ctrl-C)")
-    ("probe-interval", po::value<std::string>()->default_value("1s"),
-     "how often each node pings every other node");
+     "stop after this long (0: run until Ctrl-C)");
   po::options_description desc;
   desc.add(opts).add(runtime::tuning_options()).add(runtime::logging_options());
   po::variables_map vm;
   if (!runtime::parse_options(argc, argv, desc, vm)) {
     std::cout << "usage: troupe local [options]\n\n"
-                 "Starts a local cluster: --nodes processes on 127.0.0.1 that find each other,\n"
-                 "ping each other's echo role and log the round trips. Ctrl-C stops them all.\n\n"
+                 "Starts a Keeper ensemble on this machine (one `troupe keeper` process per member,\n"
+                 "127.0.0.1), checks it with a write and a read, prints how to connect, and runs\n"
+                 "until Ctrl-C. Data stays in --data-dir: a restart finds it again.\n\n"
               << desc << "\n";
     return 0;
   }
-  auto count = vm["nodes"].as<uint32_t>();
-  if (count < 1 || count > 9)
-    throw runtime::config_error("--nodes must be between 1 and 9");
+  auto count = vm["members"].as<uint32_t>();
+  if (count != 1 && count != 3 && count != 5 && count != 7)
+    throw runtime::config_error("--members must be 1, 3, 5 or 7");
   auto base = vm["base-port"].as<uint32_t>();
-  if (base > 65535 - count)
+  if (base != 0 && (base < 1024 || base > 65535 - 100 - count))
     throw runtime::config_error("--base-port out of range");
   auto duration_text = vm["duration"].as<std::string>();
   auto limit = duration_text == "0" ? runtime::duration{0} : runtime::parse_duration(duration_text);
-  runtime::parse_duration(vm["probe-interval"].as<std::string>()); // validate before starting
   auto tuning = runtime::read_tuning(vm);
   auto level = vm["log-level"].as<std::string>();
   runtime::read_log_level(vm);
   auto data_dir = vm["data-dir"].as<std::string>();
 
   std::vector<std::string> names;
-  std::vector<uint16_t> ports;
+  std::vector<uint16_t> ports, client_ports;
+  std::string members, connect;
   for (uint32_t i = 0; i < count; ++i) {
-    names.push_back("n" + std::to_string(i + 1));
+    names.push_back("m" + std::to_string(i + 1));
     ports.push_back(base ? static_cast<uint16_t>(base + i) : runtime::pick_free_port());
+    client_ports.push_back(base ? static_cast<uint16_t>(base + 100 + i) : runtime::pick_free_port());
+    members += (i ? "," : "") + std::to_string(i + 1) + "=127.0.0.1:" + std::to_string(ports[i]);
+    connect += (i ? "," : "") + std::string{"127.0.0.1:"} + std::to_string(client_ports[i]);
   }
-  std::cout << "troupe local: starting " << count << " nodes (data in " << data_dir << "/)"
-            << std::endl;
+  std::cout << "troupe local: starting a Keeper ensemble of " << count << " members (data in " << data_dir
+            << "/)" << std::endl;
   std::vector<std::unique_ptr<runtime::child_process>> children;
   for (uint32_t i = 0; i < count; ++i) {
-    std::vector<std::string> args{"node",
-                                  "--node", names[i],
-                                  "--port", std::to_string(ports[i]),
+    std::vector<std::string> args{"keeper",
+                                  "--id", std::to_string(i + 1),
+                                  "--members", members,
+                                  "--client-port", std::to_string(client_ports[i]),
                                   "--data-dir", data_dir + "/" + names[i],
-                                  "--probe-interval", vm["probe-interval"].as<std::string>(),
                                   "--scheduler", tuning.scheduler,
                                   "--log-level", level};
-    for (uint32_t j = 0; j < count; ++j)
-      if (j != i)
-        args.push_back("--peer=" + names[j] + "=127.0.0.1:" + std::to_string(ports[j]));
     children.push_back(std::make_unique<runtime::child_process>(self_path(), args));
   }
   for (uint32_t i = 0; i < count; ++i) {
-    auto where = children[i]->wait_for_line("listening ", std::chrono::seconds(10));
+    auto where = children[i]->wait_for_line("listening ", std::chrono::seconds(15));
     if (!where) {
-      std::cerr << "troupe local: node " << names[i] << " did not start (see its error above)\n";
+      std::cerr << "troupe local: member " << names[i] << " did not start (see its error above)\n";
       return 1;
     }
-    std::cout << "  " << names[i] << " (pid " << children[i]->pid() << ") listening on " << *where
-              << std::endl;
+    std::cout << "  " << names[i] << " (pid " << children[i]->pid() << ") " << *where << std::endl;
   }
-  std::cout << "troupe local: " << count << " nodes up; each pings the others' echo role every "
-            << vm["probe-interval"].as<std::string>() << " (log lines below)."
-            << (limit.count() ? "" : " Ctrl-C stops them.") << std::endl;
+  try {
+    std::cout << "troupe local: self-check: " << self_check(connect) << std::endl;
+  } catch (const std::exception& e) {
+    std::cerr << "troupe local: self-check failed: " << e.what() << "\n";
+    for (auto& c : children)
+      c->signal(SIGTERM);
+    return 1;
+  }
+  std::cout << "troupe local: ensemble up. Try:\n"
+            << "  troupe zk --server " << connect << " ls /\n"
+            << "  troupe zk --server " << connect << " create -e /hello world\n"
+            << "  troupe zk --server " << connect << " watch -r /\n"
+            << "(build/bin/troupe from the source tree; kill -9 a pid above to see failover)"
+            << (limit.count() ? "" : "\nCtrl-C stops the ensemble.") << std::endl;
   auto deadline = std::chrono::steady_clock::now() + limit;
   int rc = 0;
   for (;;) {
@@ -94,7 +137,7 @@ int local(int argc, const char* const* argv) {
     bool died = false;
     for (uint32_t i = 0; i < count; ++i)
       if (auto status = children[i]->poll()) {
-        std::cerr << "troupe local: node " << names[i] << " exited with status " << *status << "\n";
+        std::cerr << "troupe local: member " << names[i] << " exited with status " << *status << "\n";
         died = true;
       }
     if (died) {

@@ -14,6 +14,8 @@ int node(int argc, const char* const* argv);
 int log(int argc, const char* const* argv);
 int local(int argc, const char* const* argv);
 int bench(int argc, const char* const* argv);
+int keeper(int argc, const char* const* argv);
+int zk(int argc, const char* const* argv);
 
 /// Path of the running executable (to start child processes of itself).
 std::string self_path();

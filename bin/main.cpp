@@ -21,6 +21,8 @@ const command commands[] = {
   {"local", troupe::cli::local, "start a local cluster on this machine and show it working"},
   {"node", troupe::cli::node, "run a bare node (directory, echo and prober roles)"},
   {"log", troupe::cli::log, "run one member of a replicated-log group"},
+  {"keeper", troupe::cli::keeper, "run one member of a Keeper ensemble (ZooKeeper's model)"},
+  {"zk", troupe::cli::zk, "Keeper's command-line client, in the spirit of zkCli"},
   {"bench", troupe::cli::bench, "benchmarks: `troupe bench rpc`"},
   {"version", troupe::cli::version, "print the version"},
 };

@@ -47,7 +47,10 @@ TEST(Cli, BadInputGivesOneLineErrors) {
     {"node --node n1 --log-level loud", 2, "invalid --log-level"},
     {"node --node n1 --config /nonexistent.ini", 2, "cannot read config file"},
     {"node --node n1 --data-dir /proc/troupe", 1, "/proc/troupe"},
-    {"local --nodes 0", 2, "between 1 and 9"},
+    {"local --members 2", 2, "1, 3, 5 or 7"},
+    {"keeper --id 1 --members 1=127.0.0.1:1 --data-dir /tmp/x", 2, "--client-port"},
+    {"zk ls /", 2, "--server is required"},
+    {"zk --server nohost ls /", 2, "invalid server"},
     {"bench nosuch", 2, "unknown benchmark"},
   };
   for (auto& c : cases) {

@@ -397,8 +397,10 @@ void connect(session_actor* self, wire::ConnectRequest& req, caf::actor client,
         self->request(st.ctx->follower, caf::infinite, rlog::atoms::query::value, q.SerializeAsString())
           .then([self, rp, req](const std::string& bytes) mutable {
             wire::QueryAnswer a;
-            if (!a.ParseFromString(bytes) || a.result().err() != 0)
+            if (!a.ParseFromString(bytes) || a.result().err() != 0) {
+              self->state.ctx->log.info("refused an unknown or expired session", {{"session", req.session_id()}});
               return refuse(self, rp, error::session_expired, "session expired");
+            }
             auto timeout = static_cast<int32_t>(a.result().count());
             self->state.last_zxid = a.zxid();
             attached(self, rp, req.session_id(), timeout);

@@ -1,0 +1,115 @@
+// `troupe keeper`: one member of a Keeper ensemble, as a daemon. It runs the
+// ensemble's log member roles, the replica, the session tracker and the
+// front door, which it publishes on --client-port for clients
+// (`troupe zk`, the client library, `troupe bench keeper`).
+#include <iostream>
+
+#include "caf/all.hpp"
+#include "caf/io/all.hpp"
+
+#include "commands.hpp"
+#include "troupe/keeper/member.hpp"
+#include "troupe/runtime/config.hpp"
+#include "troupe/runtime/node.hpp"
+#include "troupe/runtime/signals.hpp"
+
+namespace troupe::cli {
+
+rlog::group_config parse_group(const std::string& name, const std::string& members,
+                               std::vector<runtime::peer_spec>& addresses);
+
+namespace {
+
+std::string ask(caf::actor_system& sys, const caf::actor& who) {
+  caf::scoped_actor self{sys};
+  std::string out = "no answer\n";
+  self->request(who, std::chrono::seconds(2), rlog::atoms::status::value)
+    .receive([&](const std::string& s) { out = s; }, [](caf::error&) {});
+  return out;
+}
+
+} // namespace
+
+int keeper(int argc, const char* const* argv) {
+  namespace po = runtime::po;
+  po::options_description opts("Keeper member");
+  opts.add_options()
+    ("id", po::value<uint32_t>(), "this member's id")
+    ("members", po::value<std::string>(), "the ensemble: 1=HOST:PORT,2=HOST:PORT,3=HOST:PORT (member-to-member ports)")
+    ("data-dir", po::value<std::string>(), "where this member keeps its log (LevelDB, fsync on)")
+    ("client-port", po::value<uint32_t>(), "port for clients (on this member's host)")
+    ("min-session-timeout", po::value<uint32_t>()->default_value(1000), "ms; shorter requests are raised to this")
+    ("max-session-timeout", po::value<uint32_t>()->default_value(60000), "ms; longer requests are lowered to this")
+    ("max-data-size", po::value<uint32_t>()->default_value(1048576), "bytes of data per znode")
+    ("container-check", po::value<uint32_t>()->default_value(1000), "ms between scans for empty containers and expired TTL nodes")
+    ("snapshot-every", po::value<uint64_t>()->default_value(100000), "log entries between snapshots")
+    ("http-port", po::value<uint32_t>(), "serve /metrics, /health, /status, /keeper on this port");
+  po::options_description desc;
+  desc.add(opts).add(runtime::tuning_options()).add(runtime::logging_options());
+  po::variables_map vm;
+  if (!runtime::parse_options(argc, argv, desc, vm)) {
+    std::cout << "usage: troupe keeper --id N --members 1=HOST:PORT,... --data-dir DIR --client-port P\n\n"
+                 "Runs one member of a Keeper ensemble (ZooKeeper's data model on troupe's replicated\n"
+                 "log). Clients connect to the --client-port of any member. Stops on SIGINT/SIGTERM.\n\n"
+              << desc << "\n";
+    return 0;
+  }
+  if (!vm.count("id") || !vm.count("members") || !vm.count("data-dir") || !vm.count("client-port"))
+    throw runtime::config_error("--id, --members, --data-dir and --client-port are required");
+  std::vector<runtime::peer_spec> addresses;
+  keeper::member_config kc;
+  kc.log = parse_group("keeper", vm["members"].as<std::string>(), addresses);
+  kc.log.snapshot_every = std::max<uint64_t>(1, vm["snapshot-every"].as<uint64_t>());
+  auto min_timeout = vm["min-session-timeout"].as<uint32_t>();
+  auto max_timeout = vm["max-session-timeout"].as<uint32_t>();
+  if (min_timeout < 100 || max_timeout < min_timeout)
+    throw runtime::config_error("session timeouts: need 100 <= --min-session-timeout <= --max-session-timeout");
+  kc.min_session_timeout = std::chrono::milliseconds(min_timeout);
+  kc.max_session_timeout = std::chrono::milliseconds(max_timeout);
+  kc.container_check_interval = std::chrono::milliseconds(std::max<uint32_t>(10, vm["container-check"].as<uint32_t>()));
+  kc.tree.max_data_size = vm["max-data-size"].as<uint32_t>();
+  auto client_port = vm["client-port"].as<uint32_t>();
+  if (client_port > 65535)
+    throw runtime::config_error("--client-port must be 0-65535");
+  auto id = vm["id"].as<uint32_t>();
+  if (!kc.log.members.count(id))
+    throw runtime::config_error("--id " + std::to_string(id) + " is not in --members");
+  runtime::node_config cfg;
+  cfg.name = kc.log.members.at(id);
+  for (auto& a : addresses) {
+    if (a.node == cfg.name) {
+      cfg.host = a.host;
+      cfg.port = a.port;
+    } else {
+      cfg.peers.push_back(a);
+    }
+  }
+  cfg.data_dir = vm["data-dir"].as<std::string>();
+  if (vm.count("http-port"))
+    cfg.http_port = static_cast<uint16_t>(vm["http-port"].as<uint32_t>());
+  cfg.tuning = runtime::read_tuning(vm);
+  cfg.log_level = runtime::read_log_level(vm);
+  runtime::node n{cfg, [](caf::actor_system_config& c) { keeper::register_keeper_types(c); }};
+  keeper::member_handles member;
+  try {
+    member = keeper::spawn_member(n, kc, id);
+  } catch (const std::exception& e) {
+    throw runtime::startup_error(e.what());
+  }
+  auto published = n.system().middleman().publish(member.server, static_cast<uint16_t>(client_port),
+                                                   cfg.host.c_str(), true);
+  if (!published)
+    throw runtime::startup_error("cannot listen for clients on " + cfg.host + ":" + std::to_string(client_port) +
+                                 ": " + n.system().render(published.error()));
+  n.add_http_route("/keeper", [&n, member] {
+    return ask(n.system(), member.log.leader) + ask(n.system(), member.follower) + "\n" +
+           ask(n.system(), member.server);
+  });
+  std::cout << "listening " << cfg.host << ":" << n.port() << " clients " << cfg.host << ":" << *published
+            << std::endl;
+  auto sig = runtime::wait_for_termination_signal();
+  n.logger("keeper").info("stopping", {{"signal", sig}});
+  return 0;
+}
+
+} // namespace troupe::cli

@@ -1,0 +1,309 @@
+// `troupe zk`: Keeper's command-line client, in the spirit of zkCli.sh, for
+// people and scripts. Exit codes: 0 success, 1 a Keeper error (printed as
+// ZooKeeper names it, e.g. "NoNode: /a"), 2 bad usage, 3 no member reachable.
+#include <cstring>
+#include <ctime>
+#include <iostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "recipes_cli.hpp"
+#include "troupe/keeper/client.hpp"
+#include "troupe/runtime/config.hpp"
+#include "troupe/runtime/signals.hpp"
+
+namespace troupe::cli {
+
+namespace {
+
+using keeper::create_mode;
+
+const char* zk_usage =
+  "usage: troupe zk --server HOST:PORT[,HOST:PORT...] COMMAND [ARGS]\n\n"
+  "commands:\n"
+  "  ls [-w] [-s] PATH                 children (-w: wait for a change and print it; -s: and the stat)\n"
+  "  get [-w] [-s] PATH                data\n"
+  "  stat PATH                         the znode's Stat\n"
+  "  set [-v VERSION] PATH DATA        replace data (-v: only at this version)\n"
+  "  create [-e] [-s] [-c] [-t TTL_MS] PATH [DATA]\n"
+  "                                    -e ephemeral, -s sequential, -c container, -t TTL node\n"
+  "  delete [-v VERSION] PATH          delete a childless znode\n"
+  "  deleteall PATH                    delete a znode and everything below it\n"
+  "  watch [-r] PATH                   print every change of PATH (-r: and below) until interrupted\n"
+  "  lock PATH [COMMAND...]            take the lock PATH (queueing fairly), then run COMMAND\n"
+  "                                    holding it, or hold it until interrupted\n"
+  "  getAcl PATH | getEphemerals [PREFIX] | getAllChildrenNumber PATH | sync [PATH]\n"
+  "options: --server LIST (or TROUPE_ZK_SERVER), --timeout MS (session, default 10000),\n"
+  "         --auth USER:PASSWORD (digest identity), --linearizable (reads through the read barrier)\n";
+
+struct usage_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string hex(int64_t v) {
+  std::ostringstream out;
+  out << "0x" << std::hex << v;
+  return out.str();
+}
+
+std::string when(int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  char buf[64];
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%a %b %d %H:%M:%S UTC %Y", &tm);
+  return buf;
+}
+
+void print_stat(const keeper::stat& st) {
+  std::cout << "cZxid = " << hex(st.czxid) << "\nctime = " << when(st.ctime) << "\nmZxid = " << hex(st.mzxid)
+            << "\nmtime = " << when(st.mtime) << "\npZxid = " << hex(st.pzxid) << "\ncversion = " << st.cversion
+            << "\ndataVersion = " << st.version << "\naclVersion = " << st.aversion
+            << "\nephemeralOwner = " << hex(st.ephemeral_owner) << "\ndataLength = " << st.data_length
+            << "\nnumChildren = " << st.num_children << "\n";
+}
+
+// Flags of a subcommand: "-e", "-v 3"; the rest are positional.
+struct args {
+  std::map<std::string, std::string> flags;
+  std::vector<std::string> pos;
+};
+
+args parse(const std::vector<std::string>& in, const std::string& with_value) {
+  args out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    auto& a = in[i];
+    if (a.size() == 2 && a[0] == '-' && out.pos.empty()) {
+      if (with_value.find(a[1]) != std::string::npos) {
+        if (i + 1 >= in.size())
+          throw usage_error(a + " needs a value");
+        out.flags[a] = in[++i];
+      } else {
+        out.flags[a] = "";
+      }
+    } else {
+      out.pos.push_back(a);
+    }
+  }
+  return out;
+}
+
+int32_t number(const std::string& s, const std::string& what) {
+  try {
+    size_t used = 0;
+    auto v = std::stoll(s, &used);
+    if (used != s.size() || v < INT32_MIN || v > INT32_MAX)
+      throw std::invalid_argument(s);
+    return static_cast<int32_t>(v);
+  } catch (const std::exception&) {
+    throw usage_error(what + " must be a number, not '" + s + "'");
+  }
+}
+
+const std::string& need(const args& a, size_t i, const char* what) {
+  if (a.pos.size() <= i)
+    throw usage_error(std::string{"missing "} + what);
+  return a.pos[i];
+}
+
+void delete_all(keeper::client& c, const std::string& path) {
+  for (auto& child : c.children(path))
+    delete_all(c, (path == "/" ? "" : path) + "/" + child);
+  if (path != "/")
+    c.remove(path);
+}
+
+int run(keeper::client& c, const std::string& cmd, const std::vector<std::string>& rest) {
+  if (cmd == "ls") {
+    auto a = parse(rest, "");
+    auto& path = need(a, 0, "PATH");
+    bool watch = a.flags.count("-w");
+    std::atomic<bool> fired{false};
+    keeper::stat st;
+    auto kids = c.children(path, watch ? keeper::watcher{[&](const keeper::watch_event& e) {
+                                            std::cout << "WATCHER: " << event_type_name(e.type) << " " << e.path << std::endl;
+                                            fired = true;
+                                          }}
+                                       : keeper::watcher{},
+                           &st);
+    std::cout << "[";
+    for (size_t i = 0; i < kids.size(); ++i)
+      std::cout << (i ? ", " : "") << kids[i];
+    std::cout << "]" << std::endl;
+    if (a.flags.count("-s"))
+      print_stat(st);
+    if (watch)
+      while (!fired && runtime::wait_for_termination_signal(std::chrono::milliseconds(10)) == 0) {
+      }
+    return 0;
+  }
+  if (cmd == "get") {
+    auto a = parse(rest, "");
+    auto& path = need(a, 0, "PATH");
+    bool watch = a.flags.count("-w");
+    std::atomic<bool> fired{false};
+    keeper::stat st;
+    auto data = c.get(path, &st, watch ? keeper::watcher{[&](const keeper::watch_event& e) {
+                                           std::cout << "WATCHER: " << event_type_name(e.type) << " " << e.path << std::endl;
+                                           fired = true;
+                                         }}
+                                      : keeper::watcher{});
+    std::cout << data << std::endl;
+    if (a.flags.count("-s"))
+      print_stat(st);
+    if (watch)
+      while (!fired && runtime::wait_for_termination_signal(std::chrono::milliseconds(10)) == 0) {
+      }
+    return 0;
+  }
+  if (cmd == "stat") {
+    auto a = parse(rest, "");
+    auto& path = need(a, 0, "PATH");
+    auto st = c.exists(path);
+    if (!st)
+      throw keeper::keeper_error(keeper::error::no_node, path);
+    print_stat(*st);
+    return 0;
+  }
+  if (cmd == "set") {
+    auto a = parse(rest, "v");
+    auto version = a.flags.count("-v") ? number(a.flags["-v"], "VERSION") : -1;
+    print_stat(c.set(need(a, 0, "PATH"), need(a, 1, "DATA"), version));
+    return 0;
+  }
+  if (cmd == "create") {
+    auto a = parse(rest, "t");
+    bool e = a.flags.count("-e"), s = a.flags.count("-s"), ct = a.flags.count("-c"), t = a.flags.count("-t");
+    if ((e && (ct || t)) || (ct && (s || t)))
+      throw usage_error("-e, -c and -t do not combine (except -e/-t with -s)");
+    create_mode mode = e ? (s ? create_mode::ephemeral_sequential : create_mode::ephemeral)
+                     : ct ? create_mode::container
+                     : t ? (s ? create_mode::persistent_sequential_with_ttl : create_mode::persistent_with_ttl)
+                     : s ? create_mode::persistent_sequential
+                         : create_mode::persistent;
+    int64_t ttl = t ? number(a.flags["-t"], "TTL_MS") : keeper::no_ttl;
+    auto created = c.create(need(a, 0, "PATH"), a.pos.size() > 1 ? a.pos[1] : "", mode,
+                            keeper::open_acl_unsafe(), ttl);
+    std::cout << "Created " << created << std::endl;
+    return 0;
+  }
+  if (cmd == "delete") {
+    auto a = parse(rest, "v");
+    c.remove(need(a, 0, "PATH"), a.flags.count("-v") ? number(a.flags["-v"], "VERSION") : -1);
+    return 0;
+  }
+  if (cmd == "deleteall") {
+    auto a = parse(rest, "");
+    delete_all(c, need(a, 0, "PATH"));
+    return 0;
+  }
+  if (cmd == "watch") {
+    auto a = parse(rest, "");
+    auto& path = need(a, 0, "PATH");
+    c.add_watch(path, a.flags.count("-r") > 0, [](const keeper::watch_event& e) {
+      std::cout << event_type_name(e.type) << " " << e.path << std::endl;
+    });
+    std::cout << "watching " << path << std::endl;
+    runtime::wait_for_termination_signal();
+    return 0;
+  }
+  if (cmd == "lock") {
+    auto a = parse(rest, "");
+    return run_lock(c, need(a, 0, "PATH"), {a.pos.begin() + 1, a.pos.end()});
+  }
+  if (cmd == "getAcl") {
+    auto a = parse(rest, "");
+    for (auto& x : c.get_acl(need(a, 0, "PATH")))
+      std::cout << "'" << x.scheme << "," << x.id << "\n: " << x.perms << "\n";
+    return 0;
+  }
+  if (cmd == "getEphemerals") {
+    auto a = parse(rest, "");
+    for (auto& p : c.ephemerals(a.pos.empty() ? "/" : a.pos[0]))
+      std::cout << p << "\n";
+    return 0;
+  }
+  if (cmd == "getAllChildrenNumber") {
+    auto a = parse(rest, "");
+    std::cout << c.all_children_number(need(a, 0, "PATH")) << std::endl;
+    return 0;
+  }
+  if (cmd == "sync") {
+    auto a = parse(rest, "");
+    c.sync(a.pos.empty() ? "/" : a.pos[0]);
+    std::cout << "Sync is OK" << std::endl;
+    return 0;
+  }
+  throw usage_error("unknown command '" + cmd + "'");
+}
+
+} // namespace
+
+int zk(int argc, const char* const* argv) {
+  std::string server;
+  if (auto* env = std::getenv("TROUPE_ZK_SERVER"))
+    server = env;
+  keeper::client_options opts;
+  opts.connect_timeout = std::chrono::milliseconds(5000);
+  std::string auth;
+  std::vector<std::string> rest;
+  try {
+    int i = 1;
+    for (; i < argc; ++i) {
+      std::string a = argv[i];
+      auto value = [&](const char* name) -> std::string {
+        if (i + 1 >= argc)
+          throw usage_error(std::string{name} + " needs a value");
+        return argv[++i];
+      };
+      if (a == "--help" || a == "-h") {
+        std::cout << zk_usage;
+        return 0;
+      } else if (a == "--server") {
+        server = value("--server");
+      } else if (a == "--timeout") {
+        opts.session_timeout = std::chrono::milliseconds(number(value("--timeout"), "--timeout"));
+      } else if (a == "--auth") {
+        auth = value("--auth");
+      } else if (a == "--linearizable") {
+        opts.linearizable_reads = true;
+      } else {
+        break;
+      }
+    }
+    for (; i < argc; ++i)
+      rest.emplace_back(argv[i]);
+    if (server.empty())
+      throw usage_error("--server is required (or TROUPE_ZK_SERVER)");
+    if (rest.empty())
+      throw usage_error("missing COMMAND");
+    keeper::parse_connect_string(server);
+  } catch (const std::exception& e) {
+    std::cerr << "troupe zk: " << e.what() << " (see troupe zk --help)\n";
+    return 2;
+  }
+  std::unique_ptr<keeper::client> c;
+  try {
+    c = std::make_unique<keeper::client>(server, opts);
+  } catch (const keeper::keeper_error&) {
+    std::cerr << "troupe zk: cannot reach a Keeper member at " << server << "\n";
+    return 3;
+  }
+  try {
+    if (!auth.empty())
+      c->add_auth("digest", auth);
+    auto cmd = rest.front();
+    rest.erase(rest.begin());
+    return run(*c, cmd, rest);
+  } catch (const usage_error& e) {
+    std::cerr << "troupe zk: " << e.what() << " (see troupe zk --help)\n";
+    return 2;
+  } catch (const keeper::keeper_error& e) {
+    std::cerr << e.what() << "\n";
+    if (e.code() == keeper::error::connection_loss || e.code() == keeper::error::operation_timeout)
+      return 3;
+    return 1;
+  }
+}
+
+} // namespace troupe::cli

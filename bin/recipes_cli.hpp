@@ -1,0 +1,18 @@
+// Recipe-backed commands of `troupe zk` (cmd_zk_lock.cpp).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace troupe::keeper {
+class client;
+}
+
+namespace troupe::cli {
+
+/// `troupe zk lock PATH [COMMAND...]`: takes the lock, prints "locked NODE",
+/// runs COMMAND (its exit code is returned) or waits for SIGINT/SIGTERM,
+/// then releases the lock.
+int run_lock(keeper::client& c, const std::string& path, const std::vector<std::string>& command);
+
+} // namespace troupe::cli
