@@ -13,6 +13,10 @@ public:
   void reserve(size_t n) { us_.reserve(n); }
   void add_us(double us) { us_.push_back(us); sorted_ = false; }
   size_t count() const { return us_.size(); }
+  void merge(const latency_samples& other) {
+    us_.insert(us_.end(), other.us_.begin(), other.us_.end());
+    sorted_ = false;
+  }
 
   /// q in [0, 1]; nearest-rank percentile in microseconds.
   double percentile(double q) {

@@ -18,6 +18,7 @@
 namespace troupe::cli {
 
 int bench_log(int argc, const char* const* argv);
+int bench_keeper(int argc, const char* const* argv);
 
 namespace {
 
@@ -226,7 +227,8 @@ int bench(int argc, const char* const* argv) {
   if (argc < 2 || std::string{argv[1]} == "--help" || std::string{argv[1]} == "-h") {
     std::cout << "usage: troupe bench <name> [options]\n\nbenchmarks:\n"
                  "  rpc       round trips and pipelined echoes between two processes\n"
-                 "  log       a 3-member replicated log: appends/s, commit latency, failover\n";
+                 "  log       a 3-member replicated log: appends/s, commit latency, failover\n"
+                 "  keeper   a 3-member Keeper ensemble (and Apache ZooKeeper): ops/s, latency, failover\n";
     return argc < 2 ? 2 : 0;
   }
   std::string name = argv[1];
@@ -234,7 +236,9 @@ int bench(int argc, const char* const* argv) {
     return bench_rpc(argc - 1, argv + 1);
   if (name == "log")
     return bench_log(argc - 1, argv + 1);
-  throw runtime::config_error("unknown benchmark '" + name + "' (available: rpc, log)");
+  if (name == "keeper")
+    return bench_keeper(argc - 1, argv + 1);
+  throw runtime::config_error("unknown benchmark '" + name + "' (available: rpc, log, keeper)");
 }
 
 } // namespace troupe::cli

@@ -1,0 +1,380 @@
+// `troupe bench keeper`: S sessions x W outstanding requests against a
+// 3-member Keeper ensemble (three `troupe keeper` processes on loopback, fsync
+// on) through the asynchronous client, and the same workload against Apache
+// ZooKeeper through its C client (--target zookeeper or both). One JSON line
+// per run (bench_keeper.hpp); then, for troupe, leader kill -9 under writers:
+// time until a write sent after the kill is acknowledged.
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "caf/all.hpp"
+#include "caf/io/all.hpp"
+
+#include "bench_keeper.hpp"
+#include "commands.hpp"
+#include "troupe/keeper/client.hpp"
+#include "troupe/messages/wire.hpp"
+#include "troupe/runtime/actor_system_setup.hpp"
+#include "troupe/runtime/config.hpp"
+#include "troupe/runtime/process.hpp"
+#include <filesystem>
+#include "zookeeper_ensemble.hpp"
+
+namespace troupe::cli {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+using go_atom = caf::atom_constant<caf::atom("kb_go")>;
+
+struct shared_window {
+  std::atomic<bool> measuring{false};
+  std::atomic<bool> stop{false};
+};
+
+struct driver_result {
+  uint64_t ops = 0;
+  uint64_t errors = 0;
+  latency_samples latency;
+};
+
+wire::Request make_request(const keeper_workload& w, int session, uint64_t n, const std::string& value) {
+  wire::Request r;
+  auto path = w.prefix + "/s" + std::to_string(session);
+  if (w.kind == "read") {
+    r.mutable_get_data()->set_path(path);
+  } else if (w.kind == "create-delete") {
+    auto child = path + "/c" + std::to_string(n / 2);
+    if (n % 2 == 0) {
+      auto* c = r.mutable_write()->mutable_create();
+      c->set_path(child);
+      c->set_data(value);
+      auto* a = c->add_acl();
+      a->set_perms(31);
+      a->set_scheme("world");
+      a->set_id("anyone");
+    } else {
+      r.mutable_write()->mutable_delete_()->set_path(child);
+      r.mutable_write()->mutable_delete_()->set_version(-1);
+    }
+  } else {
+    auto* s = r.mutable_write()->mutable_set_data();
+    s->set_path(path);
+    s->set_data(value);
+    s->set_version(-1);
+  }
+  return r;
+}
+
+// Keeps W requests of one session in flight. For create-delete each slot
+// alternates create and delete of its own child.
+caf::behavior driver(caf::event_based_actor* self, caf::actor client, keeper_workload w, int session,
+                     shared_window* win, driver_result* out) {
+  auto value = std::make_shared<std::string>(w.value_bytes, 'v');
+  auto issue = std::make_shared<std::function<void(uint64_t)>>();
+  *issue = [=](uint64_t n) {
+    if (win->stop)
+      return;
+    auto sent = clock_type::now();
+    self->request(client, caf::infinite, make_request(w, session, n, *value))
+      .then([=](const wire::Response& r) {
+        if (win->measuring) {
+          if (r.result().err() == 0) {
+            ++out->ops;
+            out->latency.add_us(std::chrono::duration<double, std::micro>(clock_type::now() - sent).count());
+          } else {
+            ++out->errors;
+          }
+        }
+        (*issue)(n + static_cast<uint64_t>(w.kind == "create-delete" ? (n % 2 == 0 ? 1 : 2 * w.outstanding - 1) : 0));
+      });
+  };
+  return {
+    [=](go_atom) {
+      for (int k = 0; k < w.outstanding; ++k)
+        (*issue)(static_cast<uint64_t>(2 * k));
+    },
+  };
+}
+
+keeper_result run_troupe_workload(caf::actor_system& sys, const std::vector<std::pair<std::string, uint16_t>>& servers,
+                                  const keeper_workload& w) {
+  // Set-up through one blocking client.
+  {
+    keeper::client_config cfg;
+    cfg.servers = servers;
+    keeper::client setup{sys, cfg};
+    for (int s = -1; s < w.sessions; ++s) {
+      auto path = s < 0 ? w.prefix : w.prefix + "/s" + std::to_string(s);
+      try {
+        setup.create(path, std::string(w.value_bytes, 'v'));
+      } catch (const keeper::keeper_error& e) {
+        if (e.code() != keeper::error::node_exists)
+          throw std::runtime_error(std::string{"set-up: "} + e.what());
+      }
+    }
+  }
+  shared_window win;
+  std::vector<driver_result> results(static_cast<size_t>(w.sessions));
+  std::vector<caf::actor> clients, drivers;
+  for (int s = 0; s < w.sessions; ++s) {
+    keeper::client_config cfg;
+    cfg.servers = servers;
+    cfg.seed = static_cast<uint64_t>(s) + 1;
+    clients.push_back(keeper::spawn_client(sys, cfg));
+    drivers.push_back(sys.spawn(driver, clients.back(), w, s, &win, &results[static_cast<size_t>(s)]));
+  }
+  for (auto& d : drivers)
+    caf::anon_send(d, go_atom::value);
+  std::this_thread::sleep_for(std::chrono::seconds(1)); // warm-up
+  win.measuring = true;
+  auto start = clock_type::now();
+  std::this_thread::sleep_for(std::chrono::duration<double>(w.seconds));
+  win.measuring = false;
+  auto elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
+  win.stop = true;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  keeper_result r;
+  r.target = "troupe";
+  r.workload = w;
+  r.seconds = elapsed;
+  for (auto& d : drivers)
+    caf::anon_send_exit(d, caf::exit_reason::user_shutdown);
+  for (auto& c : clients) {
+    caf::scoped_actor self{sys};
+    self->request(c, std::chrono::seconds(2), keeper::client_atoms::close::value)
+      .receive([](int32_t) {}, [](caf::error&) {});
+  }
+  for (auto& d : results) {
+    r.ops += d.ops;
+    r.errors += d.errors;
+    r.latency.merge(d.latency); // percentiles over every request of the window
+  }
+  return r;
+}
+
+std::string http_get(uint16_t port, const std::string& path) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    auto req = "GET " + path + " HTTP/1.0\r\n\r\n";
+    if (::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
+      char buf[4096];
+      ssize_t n;
+      while ((n = ::read(fd, buf, sizeof buf)) > 0)
+        out.append(buf, static_cast<size_t>(n));
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+struct scratch_dir {
+  std::string path_;
+  scratch_dir() {
+    char tmpl[] = "/tmp/troupe-bench-keeper-XXXXXX";
+    if (!::mkdtemp(tmpl))
+      throw std::runtime_error("cannot create a directory under /tmp");
+    path_ = tmpl;
+  }
+  ~scratch_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+};
+
+struct troupe_ensemble {
+  scratch_dir dir;
+  std::vector<std::unique_ptr<runtime::child_process>> members;
+  std::vector<uint16_t> ports, client_ports, http_ports;
+  std::string spec;
+  std::vector<std::pair<std::string, uint16_t>> servers;
+
+  troupe_ensemble() {
+    for (int i = 0; i < 3; ++i) {
+      ports.push_back(runtime::pick_free_port());
+      client_ports.push_back(runtime::pick_free_port());
+      http_ports.push_back(runtime::pick_free_port());
+      spec += (i ? "," : "") + std::to_string(i + 1) + "=127.0.0.1:" + std::to_string(ports.back());
+      servers.emplace_back("127.0.0.1", client_ports.back());
+    }
+    members.resize(3);
+    for (int i = 0; i < 3; ++i)
+      start(i);
+  }
+
+  void start(int i) {
+    members[static_cast<size_t>(i)] = std::make_unique<runtime::child_process>(
+      self_path(),
+      std::vector<std::string>{"keeper", "--id", std::to_string(i + 1), "--members", spec, "--client-port",
+                               std::to_string(client_ports[static_cast<size_t>(i)]), "--http-port",
+                               std::to_string(http_ports[static_cast<size_t>(i)]), "--data-dir",
+                               dir.path() + "/m" + std::to_string(i + 1), "--log-level", "error"});
+    if (!members[static_cast<size_t>(i)]->wait_for_line("listening ", std::chrono::seconds(10)))
+      throw std::runtime_error("member " + std::to_string(i + 1) + " did not start");
+  }
+
+  int leader() {
+    for (int i = 0; i < 3; ++i)
+      if (members[static_cast<size_t>(i)]->running() &&
+          http_get(http_ports[static_cast<size_t>(i)], "/keeper").find("role leader") != std::string::npos)
+        return i;
+    return -1;
+  }
+};
+
+// Leader kill -9 under writers: ms from the kill to the first acknowledged
+// write sent after it.
+std::vector<double> failover(troupe_ensemble& e, caf::actor_system& sys, int trials) {
+  std::vector<double> out;
+  keeper::client_options o;
+  o.request_timeout = std::chrono::milliseconds(3000);
+  keeper::client_config cfg;
+  cfg.servers = e.servers;
+  keeper::client c{sys, cfg, o};
+  try {
+    c.create("/failover", "x");
+  } catch (const keeper::keeper_error&) {
+  }
+  for (int t = 0; t < trials; ++t) {
+    int leader = -1;
+    for (int i = 0; i < 300 && leader < 0; ++i) {
+      leader = e.leader();
+      if (leader < 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (leader < 0)
+      break;
+    e.members[static_cast<size_t>(leader)]->signal(SIGKILL);
+    e.members[static_cast<size_t>(leader)]->wait(std::chrono::seconds(5));
+    auto killed = clock_type::now();
+    for (;;) {
+      try {
+        c.set("/failover", "y");
+        break;
+      } catch (const keeper::keeper_error&) {
+        if (clock_type::now() - killed > std::chrono::seconds(10))
+          break;
+      }
+    }
+    auto ms = std::chrono::duration<double, std::milli>(clock_type::now() - killed).count();
+    out.push_back(ms);
+    std::cout << "{\"bench\":\"keeper-failover\",\"trial\":" << t << ",\"killed\":\"m" << leader + 1
+              << "\",\"writes_resumed_ms\":" << fixed(ms, 1) << "}" << std::endl;
+    e.start(leader);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  return out;
+}
+
+} // namespace
+
+int bench_keeper(int argc, const char* const* argv) {
+  namespace po = runtime::po;
+  po::options_description opts("bench keeper");
+  opts.add_options()
+    ("target", po::value<std::string>()->default_value("troupe"), "troupe | zookeeper | both")
+    ("kind", po::value<std::string>()->default_value("write,read"), "comma list: write, read, create-delete")
+    ("sessions", po::value<std::string>()->default_value("1,32"), "comma list of S")
+    ("outstanding", po::value<std::string>()->default_value("1,64"), "comma list of W, paired with --sessions")
+    ("seconds", po::value<double>()->default_value(5), "measured seconds per run")
+    ("value-bytes", po::value<uint32_t>()->default_value(100), "bytes per write")
+    ("failover-trials", po::value<uint32_t>()->default_value(5), "troupe leader kills under writers (0: none)");
+  po::variables_map vm;
+  if (!runtime::parse_options(argc, argv, opts, vm)) {
+    std::cout << "usage: troupe bench keeper [options]\n\n"
+                 "Starts a 3-member ensemble on this machine (fsync on) and measures S sessions x W\n"
+                 "outstanding requests per kind; --target zookeeper runs the same against Apache\n"
+                 "ZooKeeper 3.8 (Debian's zookeeper package) through its C client.\n\n"
+              << opts << "\n";
+    return 0;
+  }
+  auto split = [](const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream in{s};
+    std::string item;
+    while (std::getline(in, item, ','))
+      out.push_back(item);
+    return out;
+  };
+  auto target = vm["target"].as<std::string>();
+  if (target != "troupe" && target != "zookeeper" && target != "both")
+    throw runtime::config_error("--target is troupe, zookeeper or both");
+  auto kinds = split(vm["kind"].as<std::string>());
+  for (auto& k : kinds)
+    if (k != "write" && k != "read" && k != "create-delete")
+      throw runtime::config_error("unknown --kind '" + k + "'");
+  auto ss = split(vm["sessions"].as<std::string>());
+  auto ws = split(vm["outstanding"].as<std::string>());
+  if (ss.size() != ws.size())
+    throw runtime::config_error("--sessions and --outstanding need as many entries");
+  std::vector<std::pair<int, int>> shapes;
+  for (size_t i = 0; i < ss.size(); ++i) {
+    int s = 0, w = 0;
+    try {
+      s = std::stoi(ss[i]);
+      w = std::stoi(ws[i]);
+    } catch (const std::exception&) {
+      throw runtime::config_error("--sessions/--outstanding must be numbers");
+    }
+    if (s < 1 || s > 1024 || w < 1 || w > 1024)
+      throw runtime::config_error("sessions and outstanding are 1-1024");
+    shapes.emplace_back(s, w);
+  }
+  auto run_all = [&](const std::string& which, auto&& run) {
+    for (auto& [s, w] : shapes)
+      for (auto& k : kinds) {
+        keeper_workload wl;
+        wl.kind = k;
+        wl.sessions = s;
+        wl.outstanding = w;
+        wl.seconds = vm["seconds"].as<double>();
+        wl.value_bytes = vm["value-bytes"].as<uint32_t>();
+        wl.prefix = "/bench-" + k;
+        std::cerr << "troupe bench keeper: " << which << " " << k << " " << s << "x" << w << "..." << std::endl;
+        auto r = run(wl);
+        std::cout << to_json(r) << std::endl;
+      }
+  };
+  if (target == "troupe" || target == "both") {
+    troupe_ensemble e;
+    caf::actor_system_config cfg;
+    runtime::configure_actor_system(cfg, runtime::runtime_tuning{});
+    caf::actor_system sys{cfg};
+    std::cerr << "troupe bench keeper: 3 troupe members up" << std::endl;
+    run_all("troupe", [&](const keeper_workload& wl) { return run_troupe_workload(sys, e.servers, wl); });
+    auto trials = vm["failover-trials"].as<uint32_t>();
+    if (trials > 0) {
+      auto f = failover(e, sys, static_cast<int>(trials));
+      if (!f.empty()) {
+        std::sort(f.begin(), f.end());
+        std::cout << "{\"bench\":\"keeper-failover-summary\",\"trials\":" << f.size()
+                  << ",\"median_ms\":" << fixed(f[f.size() / 2], 1) << ",\"max_ms\":" << fixed(f.back(), 1) << "}"
+                  << std::endl;
+      }
+    }
+  }
+  if (target == "zookeeper" || target == "both") {
+    zookeeper_ensemble zk;
+    std::cerr << "troupe bench keeper: 3 ZooKeeper servers up; warming up the JVMs (20 s)" << std::endl;
+    warm_up_zookeeper(zk.connect_string(), 20);
+    run_all("zookeeper", [&](const keeper_workload& wl) { return run_zookeeper_workload(zk.connect_string(), wl); });
+  }
+  return 0;
+}
+
+} // namespace troupe::cli
