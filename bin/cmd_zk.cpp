@@ -209,7 +209,10 @@ int run(keeper::client& c, const std::string& cmd, const std::vector<std::string
   }
   if (cmd == "lock") {
     auto a = parse(rest, "");
-    return run_lock(c, need(a, 0, "PATH"), {a.pos.begin() + 1, a.pos.end()});
+    std::vector<std::string> command{a.pos.begin() + std::min<size_t>(1, a.pos.size()), a.pos.end()};
+    if (!command.empty() && command.front() == "--")
+      command.erase(command.begin());
+    return run_lock(c, need(a, 0, "PATH"), command);
   }
   if (cmd == "getAcl") {
     auto a = parse(rest, "");
