@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "../support/temp_dir.hpp"
+#include "process_fixture.hpp"
 #include "troupe/keeper/client.hpp"
 #include "troupe/runtime/process.hpp"
 
@@ -22,7 +23,7 @@ namespace {
 
 struct ensemble {
   troupe::test::temp_dir dir;
-  std::map<int, uint16_t> ports, client_ports;
+  std::map<int, uint16_t> ports, client_ports, http_ports;
   std::map<int, std::unique_ptr<troupe::runtime::child_process>> members;
   std::string spec, connect;
 
@@ -30,6 +31,7 @@ struct ensemble {
     for (int i = 1; i <= 3; ++i) {
       ports[i] = troupe::runtime::pick_free_port();
       client_ports[i] = troupe::runtime::pick_free_port();
+      http_ports[i] = troupe::runtime::pick_free_port();
       spec += (i > 1 ? "," : "") + std::to_string(i) + "=127.0.0.1:" + std::to_string(ports[i]);
       connect += (i > 1 ? "," : "") + std::string{"127.0.0.1:"} + std::to_string(client_ports[i]);
     }
@@ -42,8 +44,44 @@ struct ensemble {
       TROUPE_BINARY,
       std::vector<std::string>{"keeper", "--id", std::to_string(i), "--members", spec, "--client-port",
                                std::to_string(client_ports[i]), "--data-dir", dir.sub("m" + std::to_string(i)),
-                               "--log-level", "warn", "--snapshot-every", "300", "--max-data-size", "4096"});
+                               "--log-level", "warn", "--snapshot-every", "300", "--max-data-size", "4096",
+                               "--http-port", std::to_string(http_ports[i])});
     ASSERT_TRUE(members[i]->wait_for_line("listening ", 10s));
+  }
+
+  // The leader's /keeper page: every acceptor's match within 100 entries of
+  // its last index. A restarted member must have caught up before the next
+  // kill, or the survivors have no quorum that can commit.
+  bool caught_up() {
+    for (auto& [i, m] : members) {
+      if (!m->running())
+        continue;
+      auto page = troupe::test::http_get(http_ports[i], "GET /keeper HTTP/1.0\r\n\r\n");
+      if (page.find("role leader") == std::string::npos)
+        continue;
+      auto last_at = page.find(" last ");
+      if (last_at == std::string::npos)
+        return false;
+      auto last = std::stoull(page.substr(last_at + 6));
+      int acceptors = 0;
+      for (size_t at = page.find("acceptor "); at != std::string::npos; at = page.find("acceptor ", at + 1)) {
+        auto match_at = page.find(" match ", at);
+        if (match_at == std::string::npos || std::stoull(page.substr(match_at + 7)) + 100 < last)
+          return false;
+        ++acceptors;
+      }
+      return acceptors == 3;
+    }
+    return false;
+  }
+
+  bool wait_caught_up() {
+    for (int i = 0; i < 600; ++i) {
+      if (caught_up())
+        return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
   }
 
   void kill9(int i) {
@@ -135,6 +173,7 @@ TEST(KeeperProcesses, AcknowledgedWritesSurviveKillsAndAFullRestart) {
     EXPECT_TRUE(wait_for_progress(ws, 3, 20)) << "no progress with member " << victim << " down";
     e.start(victim);
     EXPECT_TRUE(wait_for_progress(ws, 3, 10)) << "no progress after member " << victim << " restarted";
+    EXPECT_TRUE(e.wait_caught_up()) << "member " << victim << " did not catch up in 30 s";
   }
   stop = true;
   for (auto& w : ws)

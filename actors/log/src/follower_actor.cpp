@@ -5,9 +5,10 @@
 // re-sent to the leader named in the refusal. A proposal not committed soon
 // is re-sent to the same leader only (messages get lost): that leader drops
 // copies it took before, and refuses with "taken before" once it no longer
-// leads. Then, or if that leader is lost, the proposal fails at once with
-// "outcome unknown" (as ZooKeeper's connection loss): the entry may still
-// commit under the next leader, and a copy sent there would apply twice.
+// leads. Such an orphan is never sent elsewhere (a copy could apply twice):
+// it is answered if the next leader commits it, and fails with "outcome
+// unknown" once entries of a newer epoch are applied without it, or at once
+// if its leader is lost (as ZooKeeper's connection loss).
 // Otherwise the caller's own deadline (troupe::request) bounds the wait.
 #include "log_actors.hpp"
 #include "troupe/log/learner_core.hpp"
@@ -23,12 +24,16 @@ struct pending_proposal {
   std::string command;
   member_id sent_to = 0;
   uint32_t sent_at = 0; // tick of the last send
+  // Taken by a leader that lost its leadership: it commits before the first
+  // entry of epoch >= this one or never (0: not orphaned).
+  uint64_t orphan_epoch = 0;
 };
 
 // A proposal neither committed nor refused this many ticks after it went to
 // a leader is sent to the same leader again (the message may be lost); the
 // leader drops copies it already took.
 constexpr uint32_t resend_after_ticks = 10;
+constexpr member_id orphaned = ~member_id{0}; // sent_to of an orphan: not re-sent
 
 struct pending_sync {
   caf::response_promise promise;
@@ -167,6 +172,21 @@ void apply(follower_actor* self, learner_effects& fx) {
       }
     }
   }
+  if (!fx.apply.empty()) {
+    // Orphans overtaken by a newer epoch were almost surely truncated; a
+    // leader that stepped down within its epoch makes that uncertain, so
+    // the answer stays "outcome unknown".
+    auto epoch = fx.apply.back().epoch();
+    for (auto i = st.proposals.begin(); i != st.proposals.end();) {
+      if (i->second.orphan_epoch != 0 && epoch >= i->second.orphan_epoch) {
+        i->second.promise.deliver(caf::make_error(caf::sec::request_receiver_down,
+                                                  "leadership changed; outcome unknown"));
+        i = st.proposals.erase(i);
+      } else {
+        ++i;
+      }
+    }
+  }
   st.lag->set(static_cast<double>(st.core->known_commit() - std::min(st.core->known_commit(), st.core->applied_index())));
   if (!fx.apply.empty()) {
     st.applied->set(static_cast<double>(st.core->applied_index()));
@@ -257,7 +277,7 @@ caf::behavior follower(follower_actor* self, node_env* env, group_config cfg, st
       for (auto& [seq, p] : st.proposals) {
         if (p.sent_to == 0)
           send_proposal(self, seq, p, st.core->leader() ? st.core->leader() : st.leaders.empty() ? 0 : st.leaders.begin()->first);
-        else if (st.ticks - p.sent_at >= resend_after_ticks)
+        else if (p.sent_to != orphaned && st.ticks - p.sent_at >= resend_after_ticks)
           send_proposal(self, seq, p, p.sent_to); // only to the leader that may have it
       }
       for (auto& [id, s] : st.syncs)
@@ -280,9 +300,10 @@ caf::behavior follower(follower_actor* self, node_env* env, group_config cfg, st
       if (p == st.proposals.end())
         return;
       if (r.taken_before()) {
-        p->second.promise.deliver(caf::make_error(
-          caf::sec::request_receiver_down, "leadership changed; outcome unknown"));
-        st.proposals.erase(p);
+        // It may still commit, inherited by the next leader: wait for the
+        // log to tell (apply() settles it), never send it elsewhere.
+        p->second.orphan_epoch = std::max<uint64_t>(r.epoch(), 1);
+        p->second.sent_to = orphaned;
         return;
       }
       // Not taken: safe to send again, to the leader it named (or later).
