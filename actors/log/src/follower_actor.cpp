@@ -218,7 +218,11 @@ caf::behavior follower(follower_actor* self, node_env* env, group_config cfg, st
                        std::shared_ptr<state_machine> sm) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
-  st.learner = env->name() + "/" + name;
+  // Unique per incarnation: proposals are identified by (learner, seq) and
+  // seq restarts with the actor, so a restarted follower must not reuse the
+  // name (the leader would drop its proposals as duplicates, and replayed
+  // entries would answer its new proposals).
+  st.learner = env->name() + "/" + name + "#" + std::to_string(env->incarnation());
   st.node = env->name();
   st.sm = std::move(sm);
   st.core = std::make_unique<learner_core>(st.cfg.group);

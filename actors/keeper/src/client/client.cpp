@@ -124,6 +124,7 @@ struct client::impl {
     }
     if (opts.linearizable_reads)
       req.set_linearizable(true);
+    bool is_exists = req.has_exists(); // req is moved into the request below
     caf::scoped_actor self{*sys};
     wire::Response out;
     bool answered = false;
@@ -144,7 +145,7 @@ struct client::impl {
         cbs->by_tag.erase(tag);
       }
     } else if (w && out.result().err() != 0 &&
-               !(out.result().err() == static_cast<int32_t>(error::no_node) && req.has_exists())) {
+               !(out.result().err() == static_cast<int32_t>(error::no_node) && is_exists)) {
       std::lock_guard<std::mutex> guard{cbs->mtx};
       cbs->by_tag.erase(tag); // no watch was set
     }

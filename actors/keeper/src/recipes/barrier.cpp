@@ -99,9 +99,9 @@ std::vector<std::string> participants(client& c, const std::string& dir) {
 bool double_barrier::do_enter(steady::time_point deadline) {
   check_session(c_, path_);
   auto flag = std::make_shared<wake_flag>();
-  // The watch goes first: whoever creates "ready" has counted our node, so
-  // it can only do so after this watch exists.
-  auto ready_now = retrying(c_, ready_, [&] { return c_.exists(ready_, flag->as_watcher()); });
+  // The watch goes first (ZooKeeper's order): whoever creates "ready" has
+  // counted our node, so it can only do so after this watch exists.
+  auto ready_now = retrying(c_, ready_, [&] { return exists_watched(c_, ready_, flag); });
   auto session = c_.session_id();
   for (int attempt = 1;; ++attempt) {
     try {
@@ -126,21 +126,26 @@ bool double_barrier::do_enter(steady::time_point deadline) {
   }
   if (ready_now)
     return true;
-  if (participants(c_, path_).size() >= size_) {
-    retrying(c_, ready_, [&] {
-      try {
-        c_.create(ready_, "", create_mode::persistent);
-      } catch (const keeper_error& e) {
-        if (e.code() != error::node_exists)
-          throw;
-      }
-      return 0;
-    });
-    return true;
-  }
   try {
-    if (flag->wait(c_, deadline, ready_))
-      return true; // "ready" was created
+    for (;;) {
+      if (participants(c_, path_).size() >= size_) {
+        retrying(c_, ready_, [&] {
+          try {
+            c_.create(ready_, "", create_mode::persistent);
+          } catch (const keeper_error& e) {
+            if (e.code() != error::node_exists)
+              throw;
+          }
+          return 0;
+        });
+        return true;
+      }
+      if (!flag->wait(c_, deadline, ready_))
+        break;
+      // "ready" stays until the last participant is out, so a look suffices.
+      if (retrying(c_, ready_, [&] { return exists_watched(c_, ready_, flag); }))
+        return true;
+    }
   } catch (...) {
     try {
       if (!session_over(c_))
@@ -155,16 +160,22 @@ bool double_barrier::do_enter(steady::time_point deadline) {
 
 bool double_barrier::do_leave(steady::time_point deadline) {
   check_session(c_, path_);
-  guarded(c_, ready_, [&] { remove_quietly(c_, ready_); });
   auto flag = std::make_shared<wake_flag>();
   for (;;) {
     flag->lower();
     auto names = participants(c_, path_);
-    if (names.empty())
-      return true;
     bool present = std::find(names.begin(), names.end(), name_) != names.end();
+    if (!present && names.empty())
+      return true;
     if (present && names.size() == 1) {
-      remove_quietly(c_, mine_);
+      // The last one out takes "ready" along, readying the path for reuse.
+      try {
+        guarded(c_, mine_, [&] { c_.multi({op::remove(mine_), op::remove(ready_)}); });
+      } catch (const keeper_error& e) {
+        if (e.code() != error::no_node)
+          throw;
+        remove_quietly(c_, mine_);
+      }
       return true;
     }
     // The lowest waits for the highest; everybody else leaves and waits for

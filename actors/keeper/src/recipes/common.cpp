@@ -5,6 +5,8 @@
 #include <cctype>
 #include <random>
 
+#include "troupe/keeper/paths.hpp"
+
 namespace troupe::keeper::recipes::detail {
 
 bool session_over(client& c) {
@@ -94,21 +96,25 @@ std::vector<std::string> sequential(const std::vector<std::string>& children, co
 
 namespace {
 
-// Our node(s) among dir's children, lowest sequence first.
-std::vector<std::string> find_ours(client& c, const std::string& dir, const std::string& marker) {
-  retrying(c, dir, [&] {
-    c.sync(dir); // a create still queued in this client lands (or fails) first
-    return 0;
-  });
-  std::vector<std::string> kids;
-  try {
-    kids = retrying(c, dir, [&] { return c.children(dir); });
-  } catch (const keeper_error& e) {
-    if (e.code() != error::no_node)
-      throw;
+// Our node(s) in dir, lowest sequence first: for ephemerals this session's
+// own (getEphemerals), otherwise dir's children; either way with our GUID.
+std::vector<std::string> find_ours(client& c, const std::string& dir, const std::string& marker, bool ephemeral) {
+  sync_quietly(c, dir); // a create still queued in this client lands (or fails) first
+  std::vector<std::string> names;
+  if (ephemeral) {
+    for (auto& p : retrying(c, dir, [&] { return c.ephemerals(join(dir, marker)); }))
+      if (parent_path(p) == dir)
+        names.emplace_back(node_name(p));
+  } else {
+    try {
+      names = retrying(c, dir, [&] { return c.children(dir); });
+    } catch (const keeper_error& e) {
+      if (e.code() != error::no_node)
+        throw;
+    }
   }
   std::vector<std::string> ours;
-  for (auto& k : kids)
+  for (auto& k : names)
     if (k.rfind(marker, 0) == 0)
       ours.push_back(k);
   std::sort(ours.begin(), ours.end(),
@@ -127,7 +133,7 @@ std::string create_protected(client& c, const std::string& dir, const std::strin
   for (int attempt = 1;; ++attempt) {
     check_session(c, dir);
     if (unsure) {
-      auto ours = find_ours(c, dir, marker);
+      auto ours = find_ours(c, dir, marker, is_ephemeral(mode));
       if (!ours.empty()) {
         for (size_t i = 1; i < ours.size(); ++i)
           remove_quietly(c, join(dir, ours[i]));
@@ -150,6 +156,18 @@ std::string create_protected(client& c, const std::string& dir, const std::strin
   }
 }
 
+void sync_quietly(client& c, const std::string& path) {
+  retrying(c, path, [&] {
+    try {
+      c.sync(path);
+    } catch (const keeper_error& e) {
+      if (e.code() != error::no_node)
+        throw;
+    }
+    return 0;
+  });
+}
+
 void remove_quietly(client& c, const std::string& path) {
   retrying(c, path, [&] {
     try {
@@ -160,6 +178,31 @@ void remove_quietly(client& c, const std::string& path) {
     }
     return 0;
   });
+}
+
+std::optional<stat> exists_watched(client& c, const std::string& path, const std::shared_ptr<wake_flag>& flag,
+                                   std::function<void()> also) {
+  auto st = c.exists(path, flag->as_watcher(also));
+  if (st)
+    return st;
+  // Watch the children of the nearest existing ancestor; if the step
+  // towards `path` appeared meanwhile, look again at once.
+  for (std::string below = path;;) {
+    auto above = std::string{parent_path(below)};
+    try {
+      auto kids = c.children(above, flag->as_watcher(also));
+      if (std::find(kids.begin(), kids.end(), std::string{node_name(below)}) != kids.end()) {
+        if (also)
+          also();
+        flag->raise();
+      }
+      return std::nullopt;
+    } catch (const keeper_error& e) {
+      if (e.code() != error::no_node || above == "/")
+        throw;
+    }
+    below = above;
+  }
 }
 
 void wake_flag::raise() {

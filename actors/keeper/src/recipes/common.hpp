@@ -13,6 +13,7 @@
 //     reconnects by itself); on a write the recipe checks what happened.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -20,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -97,11 +99,17 @@ std::vector<std::string> sequential(const std::vector<std::string>& children, co
 /// Creates dir/"_c_<guid>-<kind><sequence>" in a sequential `mode` (Curator's
 /// protected mode) and returns its path. Missing parents are created
 /// (containers). When the create's fate is unknown (ConnectionLoss,
-/// OperationTimeout) it syncs and looks for the GUID among dir's children
-/// before trying again, so it never leaves a second node behind; if two
-/// nodes do carry the GUID, the higher ones are deleted.
+/// OperationTimeout) it syncs and looks for its node before trying again:
+/// an ephemeral one among this session's ephemerals (getEphemerals), any
+/// other among dir's children, by the GUID; so it never leaves a second
+/// node behind (if two do carry the GUID, the higher ones are deleted).
 std::string create_protected(client& c, const std::string& dir, const std::string& kind, const std::string& data,
                              create_mode mode);
+
+/// sync(path), retrying transient errors; a missing path is fine. After it,
+/// every request this client sent before has been answered, and the
+/// member has every write committed before.
+void sync_quietly(client& c, const std::string& path);
 
 /// Deletes `path` (any version); a missing node is fine; transient errors
 /// are retried. Throws session_expired if the session ended first.
@@ -126,6 +134,16 @@ private:
   std::condition_variable cv_;
   bool raised_ = false;
 };
+
+/// exists(path) with a watch raising `flag` (after calling `also`, if
+/// given) when the node changes or goes, or, while it is missing, when it
+/// may have been created (then also `also`, and at once if the way to it
+/// grew meanwhile). For a missing node it also watches the children
+/// of its nearest existing ancestor: a creation fires those too. (The
+/// blocking client drops the callback of an exists watch set on a missing
+/// node, so NodeCreated alone would never arrive; callers re-check anyway.)
+std::optional<stat> exists_watched(client& c, const std::string& path, const std::shared_ptr<wake_flag>& flag,
+                                   std::function<void()> also = {});
 
 /// A thread that runs `step` once at start and again whenever its flag is
 /// raised (watch callbacks raise it), so that re-reading and re-arming

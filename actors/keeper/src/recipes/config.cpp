@@ -53,15 +53,16 @@ struct configuration::subscriptions {
       std::lock_guard<std::mutex> guard{mtx};
       arm = armed.insert(key).second; // before the request: it may fire at once
     }
+    auto fired = [self, key] {
+      if (auto s = self.lock()) {
+        std::lock_guard<std::mutex> guard{s->mtx};
+        s->armed.erase(key);
+        s->dirty.insert(key);
+      }
+    };
     watcher w;
     if (arm)
-      w = flag->as_watcher([self, key] {
-        if (auto s = self.lock()) {
-          std::lock_guard<std::mutex> guard{s->mtx};
-          s->armed.erase(key);
-          s->dirty.insert(key);
-        }
-      });
+      w = flag->as_watcher(fired);
     std::optional<std::string> value;
     stat st;
     try {
@@ -70,7 +71,7 @@ struct configuration::subscriptions {
       } catch (const keeper_error& e) {
         if (e.code() != error::no_node)
           throw;
-        if (c.exists(node, w)) { // created meanwhile: read again
+        if (arm ? exists_watched(c, node, flag, fired) : c.exists(node)) { // created meanwhile: read again
           std::lock_guard<std::mutex> guard{mtx};
           dirty.insert(key);
           flag->raise();

@@ -69,10 +69,7 @@ bool shared_counter::try_set(int64_t value, int32_t version) {
       throw;
   }
   // Unknown outcome: look (after a sync, so our set, if queued, is in).
-  retrying(c_, path_, [&] {
-    c_.sync(path_);
-    return 0;
-  });
+  sync_quietly(c_, path_);
   stat st;
   auto now = retrying(c_, path_, [&] { return c_.get(path_, &st); });
   return st.version == version + 1 && now == text;

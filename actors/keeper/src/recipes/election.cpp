@@ -24,7 +24,8 @@ struct leader_election::state {
   std::string node; // our candidate's path
   bool leader = false;
   bool resigned = false;
-  bool ended = false; // the thread stopped (see error)
+  bool looked = false; // the thread's first look is done
+  bool ended = false;  // the thread stopped (see error)
   std::exception_ptr error;
   std::vector<std::function<void(bool)>> callbacks;
   std::recursive_mutex calling; // callbacks one at a time, in order
@@ -54,6 +55,16 @@ struct leader_election::state {
 
   // One look at the candidates (on the election's thread).
   bool step() {
+    auto go = look();
+    {
+      std::lock_guard<std::mutex> guard{mtx};
+      looked = true;
+    }
+    cv.notify_all();
+    return go;
+  }
+
+  bool look() {
     std::string mine;
     {
       std::lock_guard<std::mutex> guard{mtx};
@@ -93,6 +104,8 @@ struct leader_election::state {
     }
     if (pos == sorted.begin()) {
       set_leader(true);
+      if (!c.exists(mine, flag->as_watcher())) // to hear if our node is deleted
+        flag->raise();
       return true;
     }
     set_leader(false);
@@ -105,7 +118,7 @@ struct leader_election::state {
   void end(std::exception_ptr why) {
     {
       std::lock_guard<std::mutex> guard{mtx};
-      ended = true;
+      ended = looked = true;
       error = why;
     }
     set_leader(false);
@@ -121,6 +134,9 @@ leader_election::leader_election(client& c, std::string path, std::string partic
   auto* s = st_.get();
   st_->worker = std::make_unique<watch_worker>(
     c, st_->flag, [s] { return s->step(); }, [s](std::exception_ptr why) { s->end(why); });
+  // Return once the first look is done, so is_leader() is meaningful.
+  std::unique_lock<std::mutex> guard{st_->mtx};
+  st_->cv.wait(guard, [s] { return s->looked; });
 }
 
 leader_election::~leader_election() {
@@ -188,8 +204,15 @@ std::string leader_election::node() const {
 }
 
 void leader_election::on_change(std::function<void(bool)> f) {
-  std::lock_guard<std::mutex> guard{st_->mtx};
-  st_->callbacks.push_back(std::move(f));
+  std::lock_guard<std::recursive_mutex> in_order{st_->calling}; // no change slips in between
+  bool leading = false;
+  {
+    std::lock_guard<std::mutex> guard{st_->mtx};
+    st_->callbacks.push_back(f);
+    leading = st_->leader;
+  }
+  if (leading)
+    f(true);
 }
 
 void leader_election::resign() {

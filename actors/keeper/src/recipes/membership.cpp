@@ -115,7 +115,7 @@ void group_membership::watch(listener f) {
       if (e.code() != error::no_node)
         throw;
       // No group yet: wait for it to appear.
-      if (c_.exists(path_, w->flag->as_watcher()))
+      if (exists_watched(c_, path_, w->flag))
         w->flag->raise();
     }
     std::sort(kids.begin(), kids.end());

@@ -34,7 +34,7 @@ std::vector<std::string> distributed_queue::list(bool watch) {
   } catch (const keeper_error& e) {
     if (e.code() != error::no_node)
       throw;
-    if (watch && retrying(c_, path_, [&] { return c_.exists(path_, wake_->as_watcher()); }))
+    if (watch && retrying(c_, path_, [&] { return exists_watched(c_, path_, wake_); }))
       wake_->raise(); // created meanwhile: list again
   }
   return sequential(kids, items);
@@ -66,10 +66,7 @@ std::optional<std::string> distributed_queue::claim() {
         if (!transient(e.code()))
           throw;
         // Unknown outcome of our delete: if the item is still there, try it again.
-        retrying(c_, path_, [&] {
-          c_.sync(path_);
-          return 0;
-        });
+        sync_quietly(c_, path_);
         if (retrying(c_, item, [&] { return c_.exists(item); }))
           seen_.push_back(std::string{node_name(item)});
       }

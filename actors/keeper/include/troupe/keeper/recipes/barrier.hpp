@@ -8,12 +8,15 @@
 // double_barrier: SIZE participants enter() together and leave() together.
 // enter() watches PATH/ready, creates the participant's ephemeral node
 // PATH/NAME and counts the participants; the one that sees SIZE creates
-// PATH/ready, whose creation releases everybody (each set its watch before
-// creating its node, so none can miss it). leave() deletes PATH/ready and
-// follows ZooKeeper's protocol: the lowest participant waits for the
-// highest, every other one deletes its node and waits for the lowest, so
-// nobody leaves before everybody called leave(). The nodes are ephemeral: a
-// participant whose session ends is gone from the barrier.
+// PATH/ready, which releases everybody (each set its watch before creating
+// its node, so none can miss it). leave() follows ZooKeeper's protocol: the
+// lowest participant waits for the highest, every other one deletes its
+// node and waits for the lowest, so nobody leaves before everybody called
+// leave(). The last one out deletes PATH/ready with its node (one multi):
+// "ready" outlives every enter() of its round, which therefore can rely on
+// seeing it. Reuse PATH for a new round once the previous one has left
+// (or take a fresh PATH per round). The nodes are ephemeral: a participant
+// whose session ends is gone from the barrier.
 //
 // Waiting never blocks the client's event thread; a session that ends while
 // waiting throws keeper_error(session_expired). PATH's missing parts are

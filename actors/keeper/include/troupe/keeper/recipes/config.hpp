@@ -43,8 +43,9 @@ public:
   std::optional<std::string> get(const std::string& key);
   /// Deletes the key (nothing if unset).
   void remove(const std::string& key);
-  /// Calls f(key, value) now and on every change, from the configuration's
-  /// own thread, in order; returns an id for unsubscribe.
+  /// Calls f(key, value) with the current value and again on every change,
+  /// from the configuration's own thread (so the first call may come just
+  /// after subscribe returns); returns an id for unsubscribe.
   uint64_t subscribe(const std::string& key, subscriber f);
   void unsubscribe(uint64_t id);
 

@@ -6,7 +6,8 @@
 // now the lowest (a predecessor leaving in the middle of the queue just
 // moves the watch one step down).
 //
-// The constructor joins (creating PATH's missing parts as containers); a
+// The constructor joins (creating PATH's missing parts as containers) and
+// returns after the first look at the candidates (is_leader() is current); a
 // thread of the election's own re-reads the candidates whenever a watch
 // fires, so watches never block the client's event thread. Leadership ends
 // with resign(), the destructor, or the session: when it expires or the
@@ -48,8 +49,9 @@ public:
   std::string leader_id();
   /// This participant's candidate node ("" after resign).
   std::string node() const;
-  /// Adds a callback: f(true) when this participant becomes the leader,
-  /// f(false) when it stops (resign, session end). Callbacks run on the
+  /// Adds a callback: f(true) when this participant becomes the leader
+  /// (at once, on this thread, if it leads already), f(false) when it
+  /// stops (resign, session end, its node deleted). Callbacks run on the
   /// election's thread (or the thread calling resign), one at a time; they
   /// may call the client, is_leader, leader_id and resign.
   void on_change(std::function<void(bool leader)> f);

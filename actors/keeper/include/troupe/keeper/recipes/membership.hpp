@@ -43,8 +43,9 @@ public:
   std::vector<std::string> members();
   /// A member's data (nullopt if no such member).
   std::optional<std::string> data(const std::string& member);
-  /// Calls f(members) now and after every change (replacing any earlier
-  /// listener), from the group's own thread.
+  /// Calls f(members) with the current members and again after every
+  /// change, from the group's own thread (so the first call may come just
+  /// after watch returns). Replaces any earlier listener.
   void watch(listener f);
   /// Stops calling the listener.
   void unwatch();
