@@ -10,6 +10,7 @@
 #include "recipes_cli.hpp"
 #include "troupe/keeper/client.hpp"
 #include "troupe/runtime/config.hpp"
+#include "troupe/runtime/log.hpp"
 #include "troupe/runtime/signals.hpp"
 
 namespace troupe::cli {
@@ -243,6 +244,8 @@ int run(keeper::client& c, const std::string& cmd, const std::vector<std::string
 } // namespace
 
 int zk(int argc, const char* const* argv) {
+  // Output is for people and scripts: the client's own log only on trouble.
+  log::set_level(log::level::warn);
   std::string server;
   if (auto* env = std::getenv("TROUPE_ZK_SERVER"))
     server = env;

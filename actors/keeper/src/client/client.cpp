@@ -139,7 +139,17 @@ struct client::impl {
     else
       self->request(actor, timeout, std::move(req)).receive(on_answer, on_error);
     if (!answered) {
-      out.mutable_result()->set_err(static_cast<int32_t>(error::operation_timeout));
+      // A client actor that quit means the session ended; otherwise the
+      // request is still out there: OperationTimeout.
+      session_state now;
+      {
+        std::lock_guard<std::mutex> guard{cbs->mtx};
+        now = cbs->state;
+      }
+      auto e = now == session_state::expired ? error::session_expired
+             : now == session_state::closed  ? error::connection_loss
+                                             : error::operation_timeout;
+      out.mutable_result()->set_err(static_cast<int32_t>(e));
       if (w) {
         std::lock_guard<std::mutex> guard{cbs->mtx};
         cbs->by_tag.erase(tag);
