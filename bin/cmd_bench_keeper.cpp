@@ -11,10 +11,6 @@
 #include <sstream>
 #include <thread>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
@@ -25,8 +21,10 @@
 #include "troupe/messages/wire.hpp"
 #include "troupe/runtime/actor_system_setup.hpp"
 #include "troupe/runtime/config.hpp"
+#include "troupe/runtime/http_endpoint.hpp"
 #include "troupe/runtime/process.hpp"
 #include <filesystem>
+#include "keeper_processes.hpp"
 #include "zookeeper_ensemble.hpp"
 
 namespace troupe::cli {
@@ -162,25 +160,6 @@ keeper_result run_troupe_workload(caf::actor_system& sys, const std::vector<std:
   return r;
 }
 
-std::string http_get(uint16_t port, const std::string& path) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    auto req = "GET " + path + " HTTP/1.0\r\n\r\n";
-    if (::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
-      char buf[4096];
-      ssize_t n;
-      while ((n = ::read(fd, buf, sizeof buf)) > 0)
-        out.append(buf, static_cast<size_t>(n));
-    }
-  }
-  ::close(fd);
-  return out;
-}
 
 struct scratch_dir {
   std::string path_;
@@ -197,70 +176,31 @@ struct scratch_dir {
   const std::string& path() const { return path_; }
 };
 
-struct troupe_ensemble {
-  scratch_dir dir;
-  std::vector<std::unique_ptr<runtime::child_process>> members;
-  std::vector<uint16_t> ports, client_ports, http_ports;
-  std::string spec;
-  std::vector<std::pair<std::string, uint16_t>> servers;
-
-  troupe_ensemble() {
-    for (int i = 0; i < 3; ++i) {
-      ports.push_back(runtime::pick_free_port());
-      client_ports.push_back(runtime::pick_free_port());
-      http_ports.push_back(runtime::pick_free_port());
-      spec += (i ? "," : "") + std::to_string(i + 1) + "=127.0.0.1:" + std::to_string(ports.back());
-      servers.emplace_back("127.0.0.1", client_ports.back());
-    }
-    members.resize(3);
-    for (int i = 0; i < 3; ++i)
-      start(i);
-  }
-
-  void start(int i) {
-    members[static_cast<size_t>(i)] = std::make_unique<runtime::child_process>(
-      self_path(),
-      std::vector<std::string>{"keeper", "--id", std::to_string(i + 1), "--members", spec, "--client-port",
-                               std::to_string(client_ports[static_cast<size_t>(i)]), "--http-port",
-                               std::to_string(http_ports[static_cast<size_t>(i)]), "--data-dir",
-                               dir.path() + "/m" + std::to_string(i + 1), "--log-level", "error"});
-    if (!members[static_cast<size_t>(i)]->wait_for_line("listening ", std::chrono::seconds(10)))
-      throw std::runtime_error("member " + std::to_string(i + 1) + " did not start");
-  }
-
-  int leader() {
-    for (int i = 0; i < 3; ++i)
-      if (members[static_cast<size_t>(i)]->running() &&
-          http_get(http_ports[static_cast<size_t>(i)], "/keeper").find("role leader") != std::string::npos)
-        return i;
-    return -1;
-  }
-};
-
 // Leader kill -9 under writers: ms from the kill to the first acknowledged
 // write sent after it.
-std::vector<double> failover(troupe_ensemble& e, caf::actor_system& sys, int trials) {
+std::vector<double> failover(keeper_processes& e, caf::actor_system& sys, int trials) {
   std::vector<double> out;
   keeper::client_options o;
   o.request_timeout = std::chrono::milliseconds(3000);
   keeper::client_config cfg;
-  cfg.servers = e.servers;
+  cfg.servers = e.servers();
   keeper::client c{sys, cfg, o};
   try {
     c.create("/failover", "x");
   } catch (const keeper::keeper_error&) {
   }
   for (int t = 0; t < trials; ++t) {
-    int leader = -1;
-    for (int i = 0; i < 300 && leader < 0; ++i) {
-      leader = e.leader();
-      if (leader < 0)
+    std::optional<size_t> found;
+    for (int i = 0; i < 300 && !found; ++i) {
+      found = e.leader();
+      if (!found)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    if (leader < 0)
+    if (!found)
       break;
-    e.members[static_cast<size_t>(leader)]->signal(SIGKILL);
-    e.members[static_cast<size_t>(leader)]->wait(std::chrono::seconds(5));
+    auto leader = *found;
+    e.members[leader]->signal(SIGKILL);
+    e.members[leader]->wait(std::chrono::seconds(5));
     auto killed = clock_type::now();
     for (;;) {
       try {
@@ -351,12 +291,17 @@ int bench_keeper(int argc, const char* const* argv) {
       }
   };
   if (target == "troupe" || target == "both") {
-    troupe_ensemble e;
+    scratch_dir dir;
+    keeper_processes_options o;
+    o.data_dir = dir.path();
+    o.http = true;
+    o.log_level = "error";
+    keeper_processes e{o};
     caf::actor_system_config cfg;
     runtime::configure_actor_system(cfg, runtime::runtime_tuning{});
     caf::actor_system sys{cfg};
     std::cerr << "troupe bench keeper: 3 troupe members up" << std::endl;
-    run_all("troupe", [&](const keeper_workload& wl) { return run_troupe_workload(sys, e.servers, wl); });
+    run_all("troupe", [&](const keeper_workload& wl) { return run_troupe_workload(sys, e.servers(), wl); });
     auto trials = vm["failover-trials"].as<uint32_t>();
     if (trials > 0) {
       auto f = failover(e, sys, static_cast<int>(trials));

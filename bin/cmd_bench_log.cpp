@@ -17,6 +17,7 @@
 
 #include "bench_stats.hpp"
 #include "commands.hpp"
+#include "member_options.hpp"
 #include "troupe/log/digest_machine.hpp"
 #include "troupe/log/replicated_log.hpp"
 #include "troupe/runtime/config.hpp"
@@ -26,8 +27,6 @@
 
 namespace troupe::cli {
 
-rlog::group_config parse_group(const std::string& name, const std::string& members,
-                               std::vector<runtime::peer_spec>& addresses);
 
 namespace {
 

@@ -8,27 +8,13 @@
 #include "caf/io/all.hpp"
 
 #include "commands.hpp"
+#include "member_options.hpp"
 #include "troupe/keeper/member.hpp"
 #include "troupe/runtime/config.hpp"
 #include "troupe/runtime/node.hpp"
 #include "troupe/runtime/signals.hpp"
 
 namespace troupe::cli {
-
-rlog::group_config parse_group(const std::string& name, const std::string& members,
-                               std::vector<runtime::peer_spec>& addresses);
-
-namespace {
-
-std::string ask(caf::actor_system& sys, const caf::actor& who) {
-  caf::scoped_actor self{sys};
-  std::string out = "no answer\n";
-  self->request(who, std::chrono::seconds(2), rlog::atoms::status::value)
-    .receive([&](const std::string& s) { out = s; }, [](caf::error&) {});
-  return out;
-}
-
-} // namespace
 
 int keeper(int argc, const char* const* argv) {
   namespace po = runtime::po;
@@ -72,23 +58,7 @@ int keeper(int argc, const char* const* argv) {
   if (client_port > 65535)
     throw runtime::config_error("--client-port must be 0-65535");
   auto id = vm["id"].as<uint32_t>();
-  if (!kc.log.members.count(id))
-    throw runtime::config_error("--id " + std::to_string(id) + " is not in --members");
-  runtime::node_config cfg;
-  cfg.name = kc.log.members.at(id);
-  for (auto& a : addresses) {
-    if (a.node == cfg.name) {
-      cfg.host = a.host;
-      cfg.port = a.port;
-    } else {
-      cfg.peers.push_back(a);
-    }
-  }
-  cfg.data_dir = vm["data-dir"].as<std::string>();
-  if (vm.count("http-port"))
-    cfg.http_port = static_cast<uint16_t>(vm["http-port"].as<uint32_t>());
-  cfg.tuning = runtime::read_tuning(vm);
-  cfg.log_level = runtime::read_log_level(vm);
+  auto cfg = member_node_config(kc.log, addresses, id, vm);
   runtime::node n{cfg, [](caf::actor_system_config& c) { keeper::register_keeper_types(c); }};
   keeper::member_handles member;
   try {
@@ -102,8 +72,8 @@ int keeper(int argc, const char* const* argv) {
     throw runtime::startup_error("cannot listen for clients on " + cfg.host + ":" + std::to_string(client_port) +
                                  ": " + n.system().render(published.error()));
   n.add_http_route("/keeper", [&n, member] {
-    return ask(n.system(), member.log.leader) + ask(n.system(), member.follower) + "\n" +
-           ask(n.system(), member.server);
+    return ask_status(n.system(), member.log.leader) + ask_status(n.system(), member.follower) + "\n" +
+           ask_status(n.system(), member.server);
   });
   std::cout << "listening " << cfg.host << ":" << n.port() << " clients " << cfg.host << ":" << *published
             << std::endl;

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "keeper_processes.hpp"
 #include "troupe/keeper/client.hpp"
 #include "troupe/runtime/config.hpp"
 #include "troupe/runtime/process.hpp"
@@ -81,37 +82,25 @@ int local(int argc, const char* const* argv) {
   runtime::read_log_level(vm);
   auto data_dir = vm["data-dir"].as<std::string>();
 
-  std::vector<std::string> names;
-  std::vector<uint16_t> ports, client_ports;
-  std::string members, connect;
-  for (uint32_t i = 0; i < count; ++i) {
-    names.push_back("m" + std::to_string(i + 1));
-    ports.push_back(base ? static_cast<uint16_t>(base + i) : runtime::pick_free_port());
-    client_ports.push_back(base ? static_cast<uint16_t>(base + 100 + i) : runtime::pick_free_port());
-    members += (i ? "," : "") + std::to_string(i + 1) + "=127.0.0.1:" + std::to_string(ports[i]);
-    connect += (i ? "," : "") + std::string{"127.0.0.1:"} + std::to_string(client_ports[i]);
-  }
   std::cout << "troupe local: starting a Keeper ensemble of " << count << " members (data in " << data_dir
             << "/)" << std::endl;
-  std::vector<std::unique_ptr<runtime::child_process>> children;
-  for (uint32_t i = 0; i < count; ++i) {
-    std::vector<std::string> args{"keeper",
-                                  "--id", std::to_string(i + 1),
-                                  "--members", members,
-                                  "--client-port", std::to_string(client_ports[i]),
-                                  "--data-dir", data_dir + "/" + names[i],
-                                  "--scheduler", tuning.scheduler,
-                                  "--log-level", level};
-    children.push_back(std::make_unique<runtime::child_process>(self_path(), args));
+  keeper_processes_options po_opts;
+  po_opts.members = count;
+  po_opts.base_port = static_cast<uint16_t>(base);
+  po_opts.data_dir = data_dir;
+  po_opts.log_level = level;
+  po_opts.extra = {"--scheduler", tuning.scheduler};
+  std::unique_ptr<keeper_processes> ensemble;
+  try {
+    ensemble = std::make_unique<keeper_processes>(po_opts);
+  } catch (const std::runtime_error& e) {
+    std::cerr << "troupe local: " << e.what() << "\n";
+    return 1;
   }
-  for (uint32_t i = 0; i < count; ++i) {
-    auto where = children[i]->wait_for_line("listening ", std::chrono::seconds(15));
-    if (!where) {
-      std::cerr << "troupe local: member " << names[i] << " did not start (see its error above)\n";
-      return 1;
-    }
-    std::cout << "  " << names[i] << " (pid " << children[i]->pid() << ") " << *where << std::endl;
-  }
+  auto& children = ensemble->members;
+  auto connect = ensemble->connect_string();
+  for (uint32_t i = 0; i < count; ++i)
+    std::cout << "  m" << i + 1 << " (pid " << children[i]->pid() << ") " << ensemble->where(i) << std::endl;
   try {
     std::cout << "troupe local: self-check: " << self_check(connect) << std::endl;
   } catch (const std::exception& e) {
@@ -137,7 +126,7 @@ int local(int argc, const char* const* argv) {
     bool died = false;
     for (uint32_t i = 0; i < count; ++i)
       if (auto status = children[i]->poll()) {
-        std::cerr << "troupe local: member " << names[i] << " exited with status " << *status << "\n";
+        std::cerr << "troupe local: member m" << i + 1 << " exited with status " << *status << "\n";
         died = true;
       }
     if (died) {

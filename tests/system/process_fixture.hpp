@@ -45,10 +45,6 @@ std::unique_ptr<runtime::node> test_node(const std::vector<runtime::peer_spec>& 
 /// the reply.
 void observe(runtime::node& n, const address& target, event_queue& events);
 
-/// Sends a raw HTTP `request` to 127.0.0.1:port; the whole answer, or
-/// "connect failed".
-std::string http_get(uint16_t port, const std::string& request);
-
 /// Runs a shell command, returns (exit status, combined stdout+stderr).
 std::pair<int, std::string> run_shell(const std::string& command);
 

@@ -11,91 +11,14 @@
 #include <set>
 #include <thread>
 
-#include "../support/temp_dir.hpp"
-#include "process_fixture.hpp"
-#include "troupe/keeper/client.hpp"
-#include "troupe/runtime/process.hpp"
+#include "keeper_ensemble.hpp"
 
 using namespace std::chrono_literals;
 namespace keeper = troupe::keeper;
 
 namespace {
 
-struct ensemble {
-  troupe::test::temp_dir dir;
-  std::map<int, uint16_t> ports, client_ports, http_ports;
-  std::map<int, std::unique_ptr<troupe::runtime::child_process>> members;
-  std::string spec, connect;
-
-  ensemble() {
-    for (int i = 1; i <= 3; ++i) {
-      ports[i] = troupe::runtime::pick_free_port();
-      client_ports[i] = troupe::runtime::pick_free_port();
-      http_ports[i] = troupe::runtime::pick_free_port();
-      spec += (i > 1 ? "," : "") + std::to_string(i) + "=127.0.0.1:" + std::to_string(ports[i]);
-      connect += (i > 1 ? "," : "") + std::string{"127.0.0.1:"} + std::to_string(client_ports[i]);
-    }
-    for (int i = 1; i <= 3; ++i)
-      start(i);
-  }
-
-  void start(int i) {
-    members[i] = std::make_unique<troupe::runtime::child_process>(
-      TROUPE_BINARY,
-      std::vector<std::string>{"keeper", "--id", std::to_string(i), "--members", spec, "--client-port",
-                               std::to_string(client_ports[i]), "--data-dir", dir.sub("m" + std::to_string(i)),
-                               "--log-level", "warn", "--snapshot-every", "300", "--max-data-size", "4096",
-                               "--http-port", std::to_string(http_ports[i])});
-    ASSERT_TRUE(members[i]->wait_for_line("listening ", 10s));
-  }
-
-  // The leader's /keeper page: every acceptor's match within 100 entries of
-  // its last index. A restarted member must have caught up before the next
-  // kill, or the survivors have no quorum that can commit.
-  bool caught_up() {
-    for (auto& [i, m] : members) {
-      if (!m->running())
-        continue;
-      auto page = troupe::test::http_get(http_ports[i], "GET /keeper HTTP/1.0\r\n\r\n");
-      if (page.find("role leader") == std::string::npos)
-        continue;
-      auto last_at = page.find(" last ");
-      if (last_at == std::string::npos)
-        return false;
-      auto last = std::stoull(page.substr(last_at + 6));
-      int acceptors = 0;
-      for (size_t at = page.find("acceptor "); at != std::string::npos; at = page.find("acceptor ", at + 1)) {
-        auto match_at = page.find(" match ", at);
-        if (match_at == std::string::npos || std::stoull(page.substr(match_at + 7)) + 100 < last)
-          return false;
-        ++acceptors;
-      }
-      return acceptors == 3;
-    }
-    return false;
-  }
-
-  bool wait_caught_up() {
-    for (int i = 0; i < 600; ++i) {
-      if (caught_up())
-        return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return false;
-  }
-
-  void kill9(int i) {
-    members[i]->signal(SIGKILL);
-    members[i]->wait(5s);
-  }
-
-  std::unique_ptr<keeper::client> client(std::chrono::milliseconds session = 4000ms) {
-    keeper::client_options o;
-    o.session_timeout = session;
-    o.request_timeout = 5000ms;
-    return std::make_unique<keeper::client>(connect, o);
-  }
-};
+using ensemble = troupe::test::keeper_ensemble;
 
 // Creates /data/w<id>-<n> in a loop; remembers what was acknowledged.
 struct writer {
@@ -156,7 +79,8 @@ bool wait_for_progress(writer* ws, size_t n, int more) {
 } // namespace
 
 TEST(KeeperProcesses, AcknowledgedWritesSurviveKillsAndAFullRestart) {
-  ensemble e;
+  ensemble e{{"--snapshot-every", "300"}};
+  ASSERT_TRUE(e.started);
   {
     auto admin = e.client();
     admin->create("/data");
@@ -168,12 +92,12 @@ TEST(KeeperProcesses, AcknowledgedWritesSurviveKillsAndAFullRestart) {
   for (int i = 0; i < 3; ++i)
     ws[i].run(e, i, stop);
   ASSERT_TRUE(wait_for_progress(ws, 3, 20));
-  for (int victim = 1; victim <= 3; ++victim) {
+  for (size_t victim = 0; victim < 3; ++victim) {
     e.kill9(victim);
-    EXPECT_TRUE(wait_for_progress(ws, 3, 20)) << "no progress with member " << victim << " down";
-    e.start(victim);
-    EXPECT_TRUE(wait_for_progress(ws, 3, 10)) << "no progress after member " << victim << " restarted";
-    EXPECT_TRUE(e.wait_caught_up()) << "member " << victim << " did not catch up in 30 s";
+    EXPECT_TRUE(wait_for_progress(ws, 3, 20)) << "no progress with member m" << victim + 1 << " down";
+    ASSERT_TRUE(e.start(victim));
+    EXPECT_TRUE(wait_for_progress(ws, 3, 10)) << "no progress after member m" << victim + 1 << " restarted";
+    EXPECT_TRUE(e.wait_caught_up()) << "member m" << victim + 1 << " did not catch up in 30 s";
   }
   stop = true;
   for (auto& w : ws)
@@ -181,10 +105,10 @@ TEST(KeeperProcesses, AcknowledgedWritesSurviveKillsAndAFullRestart) {
   // The ephemeral's session survived every kill (its client moved).
   EXPECT_TRUE(retrying([&] { return holder->exists("/owner"); }).has_value());
   holder.reset();
-  for (int i = 1; i <= 3; ++i)
+  for (size_t i = 0; i < 3; ++i)
     e.kill9(i);
-  for (int i = 1; i <= 3; ++i)
-    e.start(i);
+  for (size_t i = 0; i < 3; ++i)
+    ASSERT_TRUE(e.start(i));
   auto check = e.client();
   auto kids = retrying([&] { return check->children("/data"); });
   std::set<std::string> present;
@@ -204,7 +128,8 @@ TEST(KeeperProcesses, AcknowledgedWritesSurviveKillsAndAFullRestart) {
 }
 
 TEST(KeeperProcesses, BadInputGetsZooKeepersErrorsAndTheMembersKeepServing) {
-  ensemble e;
+  ensemble e{{"--max-data-size", "4096"}};
+  ASSERT_TRUE(e.started);
   auto c = e.client();
   auto code = [&](auto&& fn) {
     try {
@@ -238,6 +163,6 @@ TEST(KeeperProcesses, BadInputGetsZooKeepersErrorsAndTheMembersKeepServing) {
   // Still serving, with nothing corrupted.
   EXPECT_EQ(c->get("/v"), "1");
   EXPECT_EQ(other->children("/").size(), c->children("/").size());
-  for (auto& [i, m] : e.members)
-    EXPECT_TRUE(m->running()) << "member " << i << " died";
+  for (size_t i = 0; i < e.members.size(); ++i)
+    EXPECT_TRUE(e.members[i]->running()) << "member m" << i + 1 << " died";
 }

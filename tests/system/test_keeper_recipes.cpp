@@ -15,7 +15,7 @@
 #include <set>
 #include <thread>
 
-#include "../support/temp_dir.hpp"
+#include "keeper_ensemble.hpp"
 #include "troupe/keeper/client.hpp"
 #include "troupe/keeper/recipes/barrier.hpp"
 #include "troupe/keeper/recipes/config.hpp"
@@ -34,42 +34,14 @@ using troupe::runtime::child_process;
 
 namespace {
 
-struct ensemble {
-  troupe::test::temp_dir dir;
-  std::vector<std::vector<std::string>> args;
-  std::vector<std::unique_ptr<child_process>> members;
-  std::string connect;
+// Members with short session timeouts and container scans; ready once a
+// write goes through (the log has a leader).
+struct ensemble : troupe::test::keeper_ensemble {
   bool ok = false;
 
-  bool start(size_t i) {
-    members[i] = std::make_unique<child_process>(TROUPE_BINARY, args[i]);
-    return members[i]->wait_for_line("listening ", 10s).has_value();
-  }
-
-  void kill9(size_t i) {
-    members[i]->signal(SIGKILL);
-    members[i]->wait(5s);
-  }
-
-  ensemble() {
-    std::string spec;
-    std::vector<uint16_t> client_ports;
-    for (int i = 1; i <= 3; ++i) {
-      client_ports.push_back(troupe::runtime::pick_free_port());
-      spec += (i > 1 ? "," : "") + std::to_string(i) + "=127.0.0.1:" + std::to_string(troupe::runtime::pick_free_port());
-      connect += (i > 1 ? "," : "") + std::string{"127.0.0.1:"} + std::to_string(client_ports.back());
-    }
-    for (int i = 1; i <= 3; ++i) {
-      args.push_back({"keeper", "--id", std::to_string(i), "--members", spec, "--client-port",
-                      std::to_string(client_ports[i - 1]), "--data-dir", dir.sub("m" + std::to_string(i)),
-                      "--min-session-timeout", "200", "--container-check", "200", "--log-level", "warn"});
-      members.emplace_back();
-      if (!start(members.size() - 1))
-        return;
-    }
-    // Ready once a write goes through (the log has a leader).
+  ensemble() : keeper_ensemble({"--min-session-timeout", "200", "--container-check", "200"}) {
     auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (!ok && std::chrono::steady_clock::now() < deadline) {
+    while (started && !ok && std::chrono::steady_clock::now() < deadline) {
       try {
         keeper::client c{connect};
         try {
@@ -613,10 +585,7 @@ TEST_F(KeeperRecipes, CliLockRunsCommandsOneAtATime) {
 }
 
 // The blocking client's exists() on a missing node: ZooKeeper fires its
-// watch when the node is created. Disabled: the client drops the callback
-// (client.cpp, impl::call reads req.has_exists() after std::move(req), so it
-// erases the callback of every exists watch answered NoNode). The recipes
-// work around it (recipes/common.hpp, exists_watched); enable once fixed.
+// watch when the node is created (the recipes rely on it).
 TEST_F(KeeperRecipes, ExistsWatchOnMissingNodeFiresOnCreate) {
   auto a = client();
   std::atomic<int> fired{0};
@@ -630,14 +599,9 @@ TEST_F(KeeperRecipes, ExistsWatchOnMissingNodeFiresOnCreate) {
 
 // Last: it restarts members. Clients lose their member (ConnectionLoss in
 // the middle of creates, deletes and reads) and move on; the lock must stay
-// exclusive and every waiter must get its turn. Disabled: about one run in
-// twenty stalls because a session that moved to the just-restarted member
-// gets no answer to any request (pings are answered, so the client never
-// moves on), and a session created through a restarted member can get the
-// id of an old session (its first request: SessionExpired). Both look like
-// the log's proposal ids (origin + seq) repeating after a member restart,
-// a server-side problem, not the lock's. Enable once fixed (see it with
-// --gtest_also_run_disabled_tests --gtest_repeat=40).
+// exclusive and every waiter must get its turn. (It found a restarted log
+// follower reusing its proposal ids: sessions hung or got an old session's
+// id. Followers now propose under a per-incarnation name.)
 TEST_F(KeeperRecipes, LockStaysExclusiveAcrossMemberRestarts) {
   std::atomic<int> inside{0}, most_inside{0}, rounds{0};
   std::atomic<bool> stop{false};

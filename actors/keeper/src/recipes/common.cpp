@@ -182,27 +182,7 @@ void remove_quietly(client& c, const std::string& path) {
 
 std::optional<stat> exists_watched(client& c, const std::string& path, const std::shared_ptr<wake_flag>& flag,
                                    std::function<void()> also) {
-  auto st = c.exists(path, flag->as_watcher(also));
-  if (st)
-    return st;
-  // Watch the children of the nearest existing ancestor; if the step
-  // towards `path` appeared meanwhile, look again at once.
-  for (std::string below = path;;) {
-    auto above = std::string{parent_path(below)};
-    try {
-      auto kids = c.children(above, flag->as_watcher(also));
-      if (std::find(kids.begin(), kids.end(), std::string{node_name(below)}) != kids.end()) {
-        if (also)
-          also();
-        flag->raise();
-      }
-      return std::nullopt;
-    } catch (const keeper_error& e) {
-      if (e.code() != error::no_node || above == "/")
-        throw;
-    }
-    below = above;
-  }
+  return c.exists(path, flag->as_watcher(std::move(also)));
 }
 
 void wake_flag::raise() {

@@ -136,12 +136,7 @@ private:
 };
 
 /// exists(path) with a watch raising `flag` (after calling `also`, if
-/// given) when the node changes or goes, or, while it is missing, when it
-/// may have been created (then also `also`, and at once if the way to it
-/// grew meanwhile). For a missing node it also watches the children
-/// of its nearest existing ancestor: a creation fires those too. (The
-/// blocking client drops the callback of an exists watch set on a missing
-/// node, so NodeCreated alone would never arrive; callers re-check anyway.)
+/// given) when the node is created, changes or goes.
 std::optional<stat> exists_watched(client& c, const std::string& path, const std::shared_ptr<wake_flag>& flag,
                                    std::function<void()> also = {});
 

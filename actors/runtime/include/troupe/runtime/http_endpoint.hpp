@@ -13,6 +13,11 @@
 
 namespace troupe::runtime {
 
+/// Sends a raw HTTP `request` ("GET /x HTTP/1.0\r\n\r\n") to
+/// 127.0.0.1:port and returns the whole answer, or "connect failed". For
+/// tools and tests that read a member's status pages.
+std::string http_request(uint16_t port, const std::string& request);
+
 class http_endpoint {
 public:
   struct response {

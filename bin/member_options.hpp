@@ -1,0 +1,31 @@
+// What the member daemons (`troupe log`, `troupe keeper`) share: parsing a
+// membership (--members 1=HOST:PORT,...), the node configuration of one
+// member, and asking a role for its status text (HTTP routes).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "caf/fwd.hpp"
+
+#include "troupe/log/replicated_log.hpp"
+#include "troupe/runtime/config.hpp"
+
+namespace troupe::cli {
+
+/// The group `name` from "1=HOST:PORT,..."; members are nodes "m<ID>".
+/// `addresses` receives each member's address. Throws config_error.
+rlog::group_config parse_group(const std::string& name, const std::string& members,
+                               std::vector<runtime::peer_spec>& addresses);
+
+/// The node of member `id` (its own address from `addresses`, the others as
+/// peers) with --data-dir, --http-port, tuning and logging from `vm`.
+/// Throws config_error if `id` is not a member.
+runtime::node_config member_node_config(const rlog::group_config& g,
+                                        const std::vector<runtime::peer_spec>& addresses, uint32_t id,
+                                        const runtime::po::variables_map& vm);
+
+/// The answer of `who` to (status), or a line saying there was none.
+std::string ask_status(caf::actor_system& sys, const caf::actor& who);
+
+} // namespace troupe::cli
