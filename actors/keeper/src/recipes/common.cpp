@@ -180,6 +180,17 @@ void remove_quietly(client& c, const std::string& path) {
   });
 }
 
+std::optional<std::string> get_if_exists(client& c, const std::string& path) {
+  check_session(c, path);
+  try {
+    return retrying(c, path, [&] { return c.get(path); });
+  } catch (const keeper_error& e) {
+    if (e.code() != error::no_node)
+      throw;
+    return std::nullopt;
+  }
+}
+
 std::optional<stat> exists_watched(client& c, const std::string& path, const std::shared_ptr<wake_flag>& flag,
                                    std::function<void()> also) {
   return c.exists(path, flag->as_watcher(std::move(also)));

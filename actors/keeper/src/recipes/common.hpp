@@ -135,6 +135,10 @@ private:
   bool raised_ = false;
 };
 
+/// The data at `path`, or nothing if it does not exist (retrying transient
+/// errors while the session lives).
+std::optional<std::string> get_if_exists(client& c, const std::string& path);
+
 /// exists(path) with a watch raising `flag` (after calling `also`, if
 /// given) when the node is created, changes or goes.
 std::optional<stat> exists_watched(client& c, const std::string& path, const std::shared_ptr<wake_flag>& flag,

@@ -152,15 +152,7 @@ void configuration::publish(const std::string& key, const std::string& value) {
 }
 
 std::optional<std::string> configuration::get(const std::string& key) {
-  auto n = node(key);
-  check_session(c_, n);
-  try {
-    return retrying(c_, n, [&] { return c_.get(n); });
-  } catch (const keeper_error& e) {
-    if (e.code() != error::no_node)
-      throw;
-    return std::nullopt;
-  }
+  return get_if_exists(c_, node(key));
 }
 
 void configuration::remove(const std::string& key) {

@@ -90,15 +90,7 @@ std::vector<std::string> group_membership::members() {
 }
 
 std::optional<std::string> group_membership::data(const std::string& member) {
-  auto n = node(member);
-  check_session(c_, n);
-  try {
-    return retrying(c_, n, [&] { return c_.get(n); });
-  } catch (const keeper_error& e) {
-    if (e.code() != error::no_node)
-      throw;
-    return std::nullopt;
-  }
+  return get_if_exists(c_, node(member));
 }
 
 void group_membership::watch(listener f) {
