@@ -18,7 +18,6 @@
 #include <filesystem>
 #include <fstream>
 #include <netinet/in.h>
-#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <sys/socket.h>
@@ -144,13 +143,7 @@ zookeeper_ensemble::zookeeper_ensemble(zookeeper_ensemble_options opts) : opts_(
   auto started = steady_clock::now();
   std::string problem;
   try {
-    // Three distinct ports per server (pick_free_port may repeat itself).
-    std::set<uint16_t> taken;
-    auto port = [&] {
-      for (;;)
-        if (auto p = runtime::pick_free_port(); taken.insert(p).second)
-          return p;
-    };
+    auto port = [] { return runtime::pick_free_port(); };
     servers_.resize(static_cast<size_t>(opts_.servers));
     for (size_t i = 0; i < servers_.size(); ++i) {
       auto& s = servers_[i];

@@ -7,8 +7,8 @@
 // current leader are exposed so a benchmark can kill the leader under load
 // and time the failover. The JVMs die with the thread that created the
 // ensemble (child_process sets PR_SET_PDEATHSIG): create it on a thread that
-// outlives it. Ports come from pick_free_port, so a port can in rare cases be
-// taken before the JVM binds it; that shows as "server N exited".
+// outlives it. Ports come from pick_free_port (reserved, below the ephemeral
+// range); a port some unrelated program binds meanwhile shows as "server N exited".
 #pragma once
 
 #include <chrono>

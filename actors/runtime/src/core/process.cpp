@@ -1,6 +1,12 @@
 #include "troupe/runtime/process.hpp"
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <random>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
@@ -141,14 +147,62 @@ bool child_process::running() {
   return !poll();
 }
 
-uint16_t pick_free_port() {
+namespace {
+
+// The kernel's ephemeral range: ports it hands to outgoing connections and to
+// bind(0). A port picked there can be taken by any connect() before the child
+// that should listen on it gets to bind, so we pick below it.
+std::pair<int, int> ephemeral_range() {
+  int lo = 32768, hi = 60999;
+  if (FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) {
+    if (std::fscanf(f, "%d %d", &lo, &hi) != 2) {
+      lo = 32768;
+      hi = 60999;
+    }
+    std::fclose(f);
+  }
+  return {lo, hi};
+}
+
+bool can_bind(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// Holds an flock on <tmp>/troupe-ports-<uid>/<port> for the rest of this
+// process, so concurrent test processes (ctest --parallel) and repeated calls
+// in this one never hand out the same port.
+bool reserve(const std::string& dir, uint16_t port) {
+  auto path = dir + "/" + std::to_string(port);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return false;
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return false;
+  }
+  static std::mutex mu;
+  static std::vector<int> held; // kept open: the lock lives as long as we do
+  std::lock_guard<std::mutex> guard{mu};
+  held.push_back(fd);
+  return true;
+}
+
+uint16_t kernel_assigned_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     throw std::runtime_error(std::string{"socket: "} + std::strerror(errno));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
   socklen_t len = sizeof(addr);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0
       || ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
@@ -157,6 +211,29 @@ uint16_t pick_free_port() {
   }
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+} // namespace
+
+uint16_t pick_free_port() {
+  auto [lo, hi] = ephemeral_range();
+  (void) hi;
+  constexpr int first = 10000;
+  const char* tmp = std::getenv("TMPDIR");
+  std::string dir = std::string{tmp && *tmp ? tmp : "/tmp"} + "/troupe-ports-"
+                    + std::to_string(::getuid());
+  ::mkdir(dir.c_str(), 0700);
+  if (lo - first >= 1000) {
+    std::mt19937 rng{std::random_device{}()};
+    std::uniform_int_distribution<int> pick{first, lo - 1};
+    for (int attempt = 0; attempt < 2000; ++attempt) {
+      auto port = static_cast<uint16_t>(pick(rng));
+      if (reserve(dir, port) && can_bind(port))
+        return port;
+    }
+  }
+  // No room below the ephemeral range (or all of it busy): let the kernel pick.
+  return kernel_assigned_port();
 }
 
 } // namespace troupe::runtime

@@ -44,7 +44,10 @@ private:
   std::optional<int> status_;
 };
 
-/// A TCP port on 127.0.0.1 that was free a moment ago.
+/// A TCP port on 127.0.0.1 that was free a moment ago, below the kernel's
+/// ephemeral range (so no outgoing connection can take it before a child binds
+/// it) and reserved for the rest of this process by a lock file, so parallel
+/// test processes and later calls never get the same port.
 uint16_t pick_free_port();
 
 } // namespace troupe::runtime
