@@ -11,6 +11,7 @@
 
 #include "troupe/log/acceptor_core.hpp"
 #include "troupe/log/learner_core.hpp"
+#include "troupe/log/log_entry.hpp"
 #include "troupe/log/proposer_core.hpp"
 #include "troupe/sim/rng.hpp"
 #include "troupe/sim/seeds.hpp"
@@ -262,10 +263,17 @@ public:
         << "two different entries committed at index " << e.index();
     } else {
       if (auto prev = committed_.find(e.index() - 1); prev != committed_.end()) {
-        ASSERT_LT(prev->second.zxid(), e.zxid()) << "zxids must rise along the log";
+        ASSERT_LT(troupe::rlog::last_zxid(prev->second), e.zxid()) << "zxids must rise along the log";
       }
       if (e.kind() == wire::ENTRY_COMMAND)
         acknowledged_.push_back(e.data());
+      if (e.kind() == wire::ENTRY_COMMANDS) {
+        wire::CommandBatch batch;
+        ASSERT_TRUE(batch.ParseFromString(e.data()));
+        ASSERT_EQ(static_cast<uint64_t>(batch.commands_size()), e.count());
+        for (auto& c : batch.commands())
+          acknowledged_.push_back(c);
+      }
     }
   }
 
@@ -313,8 +321,19 @@ public:
         proposer_effects fx;
         m.proposer->tick(fx);
         if (m.proposer->leading() && rng_.chance(0.5)) {
-          ++next_cmd_;
-          m.proposer->propose("cmd-" + std::to_string(next_cmd_), "client", next_cmd_);
+          if (rng_.chance(0.5)) {
+            ++next_cmd_;
+            m.proposer->propose("cmd-" + std::to_string(next_cmd_), "client", next_cmd_);
+          } else {
+            // Several commands in one ENTRY_COMMANDS entry.
+            wire::CommandBatch batch;
+            for (auto n = 1 + rng_.below(4); n > 0; --n) {
+              ++next_cmd_;
+              batch.add_origin_seqs(next_cmd_);
+              batch.add_commands("cmd-" + std::to_string(next_cmd_));
+            }
+            m.proposer->propose_batch(std::move(batch), "client");
+          }
           m.proposer->flush(fx);
         }
         apply(m, fx);

@@ -4,6 +4,7 @@
 // and the read barrier.
 #include <gtest/gtest.h>
 
+#include "troupe/log/log_entry.hpp"
 #include "troupe/log/proposer_core.hpp"
 
 using namespace troupe::rlog;
@@ -174,6 +175,44 @@ TEST(ProposerCore, ProposalsGetRisingZxidsAndArePipelinedInBatches) {
   EXPECT_EQ(fx.appends[0].second.entries_size(), 20);
   EXPECT_EQ(fx.appends[0].second.prev_index(), 1u);
   EXPECT_FALSE(proposer_core(config(2), 1).propose("x", "f", 1)); // a follower refuses
+}
+
+TEST(ProposerCore, ABatchOfCommandsIsOneEntryWithConsecutiveZxids) {
+  proposer_core p{config(1), 7};
+  elect(p);
+  auto first = *p.propose("a", "f", 1); // counter 1
+  wire::CommandBatch batch;
+  for (uint64_t seq = 2; seq <= 4; ++seq) {
+    batch.add_origin_seqs(seq);
+    batch.add_commands("c" + std::to_string(seq));
+  }
+  auto zxid = p.propose_batch(batch, "f");
+  ASSERT_TRUE(zxid);
+  EXPECT_EQ(*zxid, first + 1);
+  // The next command takes the zxid after the batch's last one.
+  EXPECT_EQ(*p.propose("z", "f", 5), first + 4);
+  wire::CommandBatch single;
+  single.add_origin_seqs(6);
+  single.add_commands("s");
+  EXPECT_EQ(*p.propose_batch(single, "f"), first + 5);
+  proposer_effects fx;
+  p.flush(fx);
+  ASSERT_EQ(fx.appends.size(), 3u);
+  auto& req = fx.appends[0].second;
+  ASSERT_EQ(req.entries_size(), 4); // a, the batch, z, s
+  auto& e = req.entries(1);
+  EXPECT_EQ(e.kind(), wire::ENTRY_COMMANDS);
+  EXPECT_EQ(e.count(), 3u);
+  EXPECT_EQ(e.zxid(), first + 1);
+  EXPECT_EQ(last_zxid(e), first + 3);
+  wire::CommandBatch decoded;
+  ASSERT_TRUE(decoded.ParseFromString(e.data()));
+  EXPECT_EQ(decoded.commands(2), "c4");
+  EXPECT_EQ(decoded.origin_seqs(0), 2u);
+  EXPECT_EQ(req.entries(3).kind(), wire::ENTRY_COMMAND); // one command: a plain entry
+  EXPECT_EQ(req.entries(3).origin_seq(), 6u);
+  EXPECT_FALSE(p.propose_batch(wire::CommandBatch{}, "f")); // nothing to append
+  EXPECT_FALSE(proposer_core(config(2), 1).propose_batch(batch, "f")); // a follower refuses
 }
 
 TEST(ProposerCore, LaggingAcceptorBacksOffAndIsFedFromTheLocalLog) {

@@ -12,6 +12,7 @@
 // Otherwise the caller's own deadline (troupe::request) bounds the wait.
 #include "log_actors.hpp"
 #include "troupe/log/learner_core.hpp"
+#include "troupe/log/log_entry.hpp"
 #include "troupe/runtime/directory.hpp"
 #include "troupe/runtime/metrics.hpp"
 
@@ -161,15 +162,30 @@ void apply(follower_actor* self, learner_effects& fx) {
     st.last_snapshot = fx.restore->first.index();
     st.log.info("restored snapshot", {{"index", fx.restore->first.index()}});
   }
+  auto apply_command = [&](const std::string& command, uint64_t zxid, bool ours, uint64_t seq) {
+    auto result = st.sm->apply(command, zxid);
+    if (!ours)
+      return;
+    if (auto p = st.proposals.find(seq); p != st.proposals.end()) {
+      p->second.promise.deliver(std::move(result));
+      st.proposals.erase(p);
+    }
+  };
+  wire::CommandBatch batch;
   for (auto& e : fx.apply) {
-    if (e.kind() != wire::ENTRY_COMMAND)
-      continue;
-    auto result = st.sm->apply(e.data(), e.zxid());
-    if (e.origin() == st.learner) {
-      if (auto p = st.proposals.find(e.origin_seq()); p != st.proposals.end()) {
-        p->second.promise.deliver(std::move(result));
-        st.proposals.erase(p);
+    bool ours = e.origin() == st.learner;
+    if (e.kind() == wire::ENTRY_COMMAND) {
+      apply_command(e.data(), e.zxid(), ours, e.origin_seq());
+    } else if (e.kind() == wire::ENTRY_COMMANDS) {
+      // Every learner decodes the same committed bytes, so a batch that does
+      // not decode is skipped everywhere alike (and said loudly).
+      if (!batch.ParseFromString(e.data()) || batch.commands_size() != batch.origin_seqs_size()
+          || static_cast<uint64_t>(batch.commands_size()) != e.count()) {
+        st.log.error("undecodable command batch skipped", {{"index", e.index()}});
+        continue;
       }
+      for (int k = 0; k < batch.commands_size(); ++k)
+        apply_command(batch.commands(k), e.zxid() + static_cast<uint64_t>(k), ours, batch.origin_seqs(k));
     }
   }
   if (!fx.apply.empty()) {
@@ -196,7 +212,7 @@ void apply(follower_actor* self, learner_effects& fx) {
       wire::SnapshotMeta meta;
       meta.set_index(last.index());
       meta.set_epoch(last.epoch());
-      meta.set_zxid(last.zxid());
+      meta.set_zxid(last_zxid(last));
       st.last_snapshot = last.index();
       if (auto a = st.acceptors.find(st.local_member); a != st.acceptors.end())
         self->send(a->second, local::compact::value, meta, st.sm->snapshot());

@@ -47,6 +47,9 @@ struct leader_state {
 
 using leader_actor = caf::stateful_actor<leader_state>;
 
+// Commands of one ProposeBatch share an entry up to this many bytes.
+constexpr size_t max_entry_bytes = 256u << 10;
+
 member_id member_of(const leader_state& st, const std::string& node) {
   for (auto& [id, n] : st.cfg.members)
     if (n == node)
@@ -298,28 +301,54 @@ caf::behavior leader(leader_actor* self, node_env* env, group_config cfg, member
       if (!st.learners.count(batch.origin()) && sender)
         st.learners[batch.origin()] = sender;
       auto& seqs = st.taken[batch.origin()];
+      auto reject = [&](uint64_t seq, bool taken_before) {
+        // Not leading. If this member took the proposal in an earlier
+        // leadership, it may commit under the next leader: sending it
+        // there would apply it twice, so its outcome is unknown.
+        wire::ProposeRejected r;
+        r.set_group(st.cfg.group);
+        r.set_origin_seq(seq);
+        r.set_epoch(st.core->epoch());
+        r.set_leader(st.core->leader());
+        r.set_taken_before(taken_before);
+        self->send(sender, std::move(r));
+      };
+      if (!st.core->leading()) {
+        for (auto seq : batch.origin_seqs())
+          reject(seq, seqs.count(seq) > 0);
+        return;
+      }
+      // The batch's new commands go into as few entries as the size cap
+      // allows: one entry per command would multiply every per-entry cost.
+      wire::CommandBatch chunk;
+      size_t chunk_bytes = 0;
+      auto propose_chunk = [&] {
+        if (chunk.commands_size() == 0)
+          return;
+        auto first = st.core->last_index() + 1;
+        std::vector<uint64_t> chunk_seqs(chunk.origin_seqs().begin(), chunk.origin_seqs().end());
+        if (st.core->propose_batch(std::move(chunk), batch.origin())) {
+          st.proposed_at.emplace_back(first, self->clock().now());
+          seqs.insert(chunk_seqs.begin(), chunk_seqs.end());
+        } else {
+          for (auto seq : chunk_seqs) // zxid counter exhausted: the next epoch takes them
+            reject(seq, false);
+        }
+        chunk.Clear();
+        chunk_bytes = 0;
+      };
       for (int k = 0; k < batch.origin_seqs_size(); ++k) {
         auto seq = batch.origin_seqs(k);
-        bool taken_before = seqs.count(seq) > 0;
-        if (taken_before && st.core->leading())
+        if (seqs.count(seq) > 0)
           continue; // a duplicate of one already in the log
-        if (st.core->leading())
-          st.proposed_at.emplace_back(st.core->last_index() + 1, self->clock().now());
-        if (!taken_before && st.core->propose(std::move(*batch.mutable_commands(k)), batch.origin(), seq)) {
-          seqs.insert(seq);
-        } else {
-          // Not leading. If this member took the proposal in an earlier
-          // leadership, it may commit under the next leader: sending it
-          // there would apply it twice, so its outcome is unknown.
-          wire::ProposeRejected r;
-          r.set_group(st.cfg.group);
-          r.set_origin_seq(seq);
-          r.set_epoch(st.core->epoch());
-          r.set_leader(st.core->leader());
-          r.set_taken_before(taken_before);
-          self->send(sender, std::move(r));
-        }
+        auto& command = *batch.mutable_commands(k);
+        if (chunk_bytes > 0 && chunk_bytes + command.size() > max_entry_bytes)
+          propose_chunk();
+        chunk_bytes += command.size();
+        chunk.add_origin_seqs(seq);
+        chunk.add_commands(std::move(command));
       }
+      propose_chunk();
       while (seqs.size() > 65536)
         seqs.erase(seqs.begin());
       schedule_flush(self);

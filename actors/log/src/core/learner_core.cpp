@@ -1,4 +1,5 @@
 #include "troupe/log/learner_core.hpp"
+#include "troupe/log/log_entry.hpp"
 
 namespace troupe::rlog {
 
@@ -15,7 +16,7 @@ void learner_core::drain(learner_effects& fx) {
   for (auto i = buffered_.begin(); i != buffered_.end() && i->first <= applied_ + 1;) {
     if (i->first == applied_ + 1) {
       applied_ = i->first;
-      applied_zxid_ = i->second.zxid();
+      applied_zxid_ = last_zxid(i->second);
       fx.apply.push_back(std::move(i->second));
       stalled_ticks_ = 0;
     }

@@ -196,6 +196,26 @@ std::optional<uint64_t> proposer_core::propose(std::string data, std::string ori
   return zxid;
 }
 
+std::optional<uint64_t> proposer_core::propose_batch(wire::CommandBatch batch, std::string origin) {
+  auto n = static_cast<uint64_t>(batch.commands_size());
+  if (n == 1)
+    return propose(std::move(*batch.mutable_commands(0)), std::move(origin), batch.origin_seqs(0));
+  if (n == 0 || !leading() || counter_ + n > UINT32_MAX)
+    return std::nullopt;
+  wire::LogEntry e;
+  e.set_index(last_index() + 1);
+  e.set_epoch(epoch_);
+  e.set_zxid(make_zxid(epoch_, counter_ + 1));
+  counter_ += static_cast<uint32_t>(n);
+  e.set_kind(wire::ENTRY_COMMANDS);
+  e.set_count(static_cast<uint32_t>(n));
+  batch.SerializeToString(e.mutable_data());
+  e.set_origin(std::move(origin));
+  auto zxid = e.zxid();
+  window_.push_back(std::move(e));
+  return zxid;
+}
+
 void proposer_core::flush(proposer_effects& fx) {
   if (!leading())
     return;

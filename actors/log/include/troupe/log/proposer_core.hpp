@@ -96,6 +96,10 @@ public:
   /// Appends a command if this proposer leads; returns its zxid, or nullopt
   /// (the caller redirects to leader()). Sent on the next flush().
   std::optional<uint64_t> propose(std::string data, std::string origin, uint64_t origin_seq);
+  /// Appends the commands of one origin as a single ENTRY_COMMANDS entry
+  /// (one command: a plain entry); returns the first command's zxid, the
+  /// others following it. nullopt as for propose(). `batch` must not be empty.
+  std::optional<uint64_t> propose_batch(wire::CommandBatch batch, std::string origin);
 
   /// Sends what is pending (batches everything proposed since the last flush).
   void flush(proposer_effects& fx);
