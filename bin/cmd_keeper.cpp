@@ -28,10 +28,9 @@ int keeper(int argc, const char* const* argv) {
     ("max-session-timeout", po::value<uint32_t>()->default_value(60000), "ms; longer requests are lowered to this")
     ("max-data-size", po::value<uint32_t>()->default_value(1048576), "bytes of data per znode")
     ("container-check", po::value<uint32_t>()->default_value(1000), "ms between scans for empty containers and expired TTL nodes")
-    ("snapshot-every", po::value<uint64_t>()->default_value(100000), "log entries between snapshots")
     ("http-port", po::value<uint32_t>(), "serve /metrics, /health, /status, /keeper on this port");
   po::options_description desc;
-  desc.add(opts).add(runtime::tuning_options()).add(runtime::logging_options());
+  desc.add(opts).add(snapshot_options()).add(runtime::tuning_options()).add(runtime::logging_options());
   po::variables_map vm;
   if (!runtime::parse_options(argc, argv, desc, vm)) {
     std::cout << "usage: troupe keeper --id N --members 1=HOST:PORT,... --data-dir DIR --client-port P\n\n"
@@ -45,7 +44,7 @@ int keeper(int argc, const char* const* argv) {
   std::vector<runtime::peer_spec> addresses;
   keeper::member_config kc;
   kc.log = parse_group("keeper", vm["members"].as<std::string>(), addresses);
-  kc.log.snapshot_every = std::max<uint64_t>(1, vm["snapshot-every"].as<uint64_t>());
+  apply_snapshot_options(vm, kc.log);
   auto min_timeout = vm["min-session-timeout"].as<uint32_t>();
   auto max_timeout = vm["max-session-timeout"].as<uint32_t>();
   if (min_timeout < 100 || max_timeout < min_timeout)

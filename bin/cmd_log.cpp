@@ -30,11 +30,9 @@ int log(int argc, const char* const* argv) {
     ("members", po::value<std::string>(), "the group: 1=HOST:PORT,2=HOST:PORT,3=HOST:PORT")
     ("group", po::value<std::string>()->default_value("log"), "the group's name")
     ("data-dir", po::value<std::string>(), "where the acceptor keeps its state (LevelDB)")
-    ("snapshot-every", po::value<uint64_t>()->default_value(100000),
-     "entries between snapshots (the log is compacted behind them)")
     ("http-port", po::value<uint32_t>(), "serve /metrics, /health, /status on this port");
   po::options_description desc;
-  desc.add(opts).add(runtime::tuning_options()).add(runtime::logging_options());
+  desc.add(opts).add(snapshot_options()).add(runtime::tuning_options()).add(runtime::logging_options());
   po::variables_map vm;
   if (!runtime::parse_options(argc, argv, desc, vm)) {
     std::cout << "usage: troupe log --id N --members 1=HOST:PORT,... --data-dir DIR\n\n"
@@ -47,7 +45,7 @@ int log(int argc, const char* const* argv) {
     throw runtime::config_error("--id, --members and --data-dir are required");
   std::vector<runtime::peer_spec> addresses;
   auto g = parse_group(vm["group"].as<std::string>(), vm["members"].as<std::string>(), addresses);
-  g.snapshot_every = std::max<uint64_t>(1, vm["snapshot-every"].as<uint64_t>());
+  apply_snapshot_options(vm, g);
   auto id = vm["id"].as<uint32_t>();
   auto cfg = member_node_config(g, addresses, id, vm);
   runtime::node n{cfg, log_types()};

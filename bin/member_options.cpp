@@ -70,4 +70,24 @@ std::string ask_status(caf::actor_system& sys, const caf::actor& who) {
   return out;
 }
 
+runtime::po::options_description snapshot_options() {
+  namespace po = runtime::po;
+  po::options_description opts{"snapshots"};
+  opts.add_options()
+    ("snapshot-every", po::value<uint64_t>()->default_value(100000),
+     "commands between snapshots (the log is compacted behind them)")
+    ("snapshot-bytes", po::value<uint64_t>()->default_value(64u << 20),
+     "or this many bytes of commands, whichever comes first (bounds the log kept in memory)");
+  return opts;
+}
+
+void apply_snapshot_options(const runtime::po::variables_map& vm, rlog::group_config& g) {
+  auto every = vm["snapshot-every"].as<uint64_t>();
+  auto bytes = vm["snapshot-bytes"].as<uint64_t>();
+  if (every == 0 || bytes == 0)
+    throw runtime::config_error("--snapshot-every and --snapshot-bytes must be at least 1");
+  g.snapshot_every = every;
+  g.snapshot_bytes = bytes;
+}
+
 } // namespace troupe::cli

@@ -25,6 +25,12 @@ runtime::node_config member_node_config(const rlog::group_config& g,
                                         const std::vector<runtime::peer_spec>& addresses, uint32_t id,
                                         const runtime::po::variables_map& vm);
 
+/// --snapshot-every and --snapshot-bytes: when a member snapshots its state
+/// machine and compacts the log behind it.
+runtime::po::options_description snapshot_options();
+/// Sets g.snapshot_every / g.snapshot_bytes from `vm`. Throws config_error.
+void apply_snapshot_options(const runtime::po::variables_map& vm, rlog::group_config& g);
+
 /// The answer of `who` to (status), or a line saying there was none.
 std::string ask_status(caf::actor_system& sys, const caf::actor& who);
 

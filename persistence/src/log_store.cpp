@@ -92,6 +92,25 @@ void delete_existing_entries(const kv_store& store, write_batch& batch,
   });
 }
 
+// Deletes entries [from, to]: blindly when the range is short (no read
+// needed), else the keys that exist in it.
+void delete_entries(const kv_store& store, write_batch& batch, uint64_t from, uint64_t to) {
+  if (from > to)
+    return;
+  if (to - from < blind_delete_limit) {
+    for (uint64_t i = from;; ++i) {
+      batch.del(entry_key_buf{i}.view());
+      if (i == to)
+        break;
+    }
+    return;
+  }
+  std::string last = to == std::numeric_limits<uint64_t>::max()
+                       ? std::string{entries_end}
+                       : std::string{entry_key_buf{to + 1}.view()};
+  delete_existing_entries(store, batch, entry_key_buf{from}.view(), last);
+}
+
 } // namespace
 
 log_store::log_store(kv_store& store) : store_(store) {}
@@ -155,30 +174,18 @@ void log_store::write(const change& c, bool sync) {
     put_message(batch, membership_key, *c.membership, scratch);
   if (c.hard_state)
     put_message(batch, hard_state_key, *c.hard_state, scratch);
-  if (c.truncate) {
-    auto [from, to] = *c.truncate;
-    if (from <= to) {
-      if (to - from < blind_delete_limit) {
-        // The common case, a short suffix: no read needed.
-        for (uint64_t i = from;; ++i) {
-          batch.del(entry_key_buf{i}.view());
-          if (i == to)
-            break;
-        }
-      } else {
-        std::string last = to == std::numeric_limits<uint64_t>::max()
-                             ? std::string{entries_end}
-                             : entry_key(to + 1);
-        delete_existing_entries(store_, batch, entry_key_buf{from}.view(), last);
-      }
-    }
-  }
+  if (c.truncate)
+    delete_entries(store_, batch, c.truncate->first, c.truncate->second);
   if (c.compact_through) {
-    // The first index is not known here, so find the keys that exist.
-    std::string last = *c.compact_through == std::numeric_limits<uint64_t>::max()
-                         ? std::string{entries_end}
-                         : entry_key(*c.compact_through + 1);
-    delete_existing_entries(store_, batch, std::string_view{&entry_prefix, 1}, last);
+    if (c.compact_from != 0) {
+      delete_entries(store_, batch, c.compact_from, *c.compact_through);
+    } else {
+      // The first index is not known here, so find the keys that exist.
+      std::string last = *c.compact_through == std::numeric_limits<uint64_t>::max()
+                           ? std::string{entries_end}
+                           : entry_key(*c.compact_through + 1);
+      delete_existing_entries(store_, batch, std::string_view{&entry_prefix, 1}, last);
+    }
   }
   if (c.snapshot) {
     put_message(batch, snapshot_key, *c.snapshot, scratch);

@@ -134,6 +134,7 @@ TEST_F(AcceptorCore, SnapshotCompactsAndInstalls) {
   EXPECT_TRUE(a.compact(meta, "state@2", fx));
   EXPECT_EQ(a.first_index(), 3u);
   EXPECT_EQ(*fx.compacted_through, 2u);
+  EXPECT_EQ(fx.compacted_from, 1u); // the store deletes [1, 2] without searching
   std::vector<wire::LogEntry> out;
   EXPECT_FALSE(a.read(1, 10, 1 << 20, out)); // compacted: needs the snapshot
   EXPECT_TRUE(a.read(3, 10, 1 << 20, out));

@@ -94,7 +94,6 @@ TEST(keeper_snapshot, round_trip_is_exact) {
   tk::data_tree copy;
   ASSERT_EQ(copy.restore(bytes), error::ok);
   EXPECT_EQ(copy.digest(), t.digest());
-  EXPECT_EQ(copy.recompute_digest(), t.digest());
   EXPECT_EQ(copy.snapshot(), bytes);
   EXPECT_EQ(copy.node_count(), t.node_count());
   EXPECT_EQ(copy.data_bytes(), t.data_bytes());
@@ -148,15 +147,6 @@ TEST(keeper_snapshot, restore_rejects_corruption_and_keeps_the_tree) {
   EXPECT_EQ(target.restore(flipped), error::data_inconsistency);
   EXPECT_EQ(target.digest(), target_digest);
   EXPECT_EQ(target.get_data("/mine").data, "keep");
-}
-
-TEST(keeper_digest, incremental_digest_matches_full_recompute) {
-  tk::data_tree t;
-  setup_parents(t);
-  for (int round = 0; round < 20; ++round) {
-    workload(t, 1000 + round, 50);
-    ASSERT_EQ(t.digest(), t.recompute_digest()) << "round " << round;
-  }
 }
 
 TEST(keeper_digest, replicas_applying_the_same_writes_agree) {

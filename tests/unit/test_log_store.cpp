@@ -219,6 +219,23 @@ TEST(LogStore, CompactThroughWorksWithoutKnowingFirstIndex) {
   EXPECT_EQ(indexes(log.load().entries), range(13, 20));
 }
 
+TEST(LogStore, CompactFromDeletesTheKnownRangeShortOrLong) {
+  memory_store kv;
+  log_store log{kv};
+  append(log, 1, 10000);
+  log_store::change c;
+  c.compact_through = 6;
+  c.compact_from = 1; // short: deleted without reading
+  c.snapshot = snapshot_meta(6, 1);
+  log.write(c, true);
+  log_store::change d;
+  d.compact_through = 9990;
+  d.compact_from = 7; // long: the keys in [7, 9990] are found and deleted
+  d.snapshot = snapshot_meta(9990, 1);
+  log.write(d, true);
+  EXPECT_EQ(indexes(log.load().entries), range(9991, 10000));
+}
+
 TEST(LogStore, SnapshotInstallReplacesWholeLog) {
   memory_store kv;
   log_store log{kv};

@@ -61,6 +61,7 @@ void flush(acceptor_actor* self) {
     if (fx.truncated_from && *fx.truncated_from <= st.durable_last)
       c.truncate = std::make_pair(*fx.truncated_from, st.durable_last);
     c.compact_through = fx.compacted_through;
+    c.compact_from = fx.compacted_from;
     if (fx.snapshot) {
       c.snapshot = fx.snapshot;
       c.snapshot_data = std::move(fx.snapshot_data);

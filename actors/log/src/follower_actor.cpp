@@ -55,7 +55,8 @@ struct follower_state {
   uint64_t next_seq = 0;
   std::map<member_id, wire::ProposeBatch> outbox; // flushed once per burst
   bool flush_pending = false;
-  uint64_t last_snapshot = 0;
+  uint64_t commands_since_snapshot = 0; // snapshot_every counts commands, not entries
+  uint64_t bytes_since_snapshot = 0;
   uint32_t ticks = 0;
   leadership told;
   std::vector<caf::actor> leadership_subscribers;
@@ -159,7 +160,8 @@ void apply(follower_actor* self, learner_effects& fx) {
   auto& st = self->state;
   if (fx.restore) {
     st.sm->restore(fx.restore->second);
-    st.last_snapshot = fx.restore->first.index();
+    st.commands_since_snapshot = 0;
+    st.bytes_since_snapshot = 0;
     st.log.info("restored snapshot", {{"index", fx.restore->first.index()}});
   }
   auto apply_command = [&](const std::string& command, uint64_t zxid, bool ours, uint64_t seq) {
@@ -173,6 +175,8 @@ void apply(follower_actor* self, learner_effects& fx) {
   };
   wire::CommandBatch batch;
   for (auto& e : fx.apply) {
+    st.commands_since_snapshot += command_count(e);
+    st.bytes_since_snapshot += e.data().size();
     bool ours = e.origin() == st.learner;
     if (e.kind() == wire::ENTRY_COMMAND) {
       apply_command(e.data(), e.zxid(), ours, e.origin_seq());
@@ -208,12 +212,14 @@ void apply(follower_actor* self, learner_effects& fx) {
     st.applied->set(static_cast<double>(st.core->applied_index()));
     auto& last = fx.apply.back();
     // Snapshot now and then; the local acceptor then drops the log prefix.
-    if (st.local_member != 0 && st.core->applied_index() - st.last_snapshot >= st.cfg.snapshot_every) {
+    if (st.local_member != 0 && (st.commands_since_snapshot >= st.cfg.snapshot_every
+                                 || st.bytes_since_snapshot >= st.cfg.snapshot_bytes)) {
       wire::SnapshotMeta meta;
       meta.set_index(last.index());
       meta.set_epoch(last.epoch());
       meta.set_zxid(last_zxid(last));
-      st.last_snapshot = last.index();
+      st.commands_since_snapshot = 0;
+      st.bytes_since_snapshot = 0;
       if (auto a = st.acceptors.find(st.local_member); a != st.acceptors.end())
         self->send(a->second, local::compact::value, meta, st.sm->snapshot());
     }

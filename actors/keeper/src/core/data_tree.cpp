@@ -1,4 +1,4 @@
-// data_tree: construction, the primitives that keep the digest, byte counts
+// data_tree: construction, the primitives that keep byte counts
 // and session/container/TTL indexes in step with the node map, and
 // introspection. Operations live in tree_writes.cpp, tree_multi.cpp,
 // tree_reads.cpp and tree_snapshot.cpp.
@@ -13,8 +13,8 @@ namespace troupe::keeper {
 namespace {
 
 // FNV-1a over a canonical encoding, then a splitmix64 finalizer so that the
-// tree digest (a wrapping sum of node digests, which makes it incremental and
-// order-free) is not dominated by FNV's weak high bits.
+// tree digest (a wrapping sum of node digests: order-free) is not dominated by
+// FNV's weak high bits.
 struct hasher {
   uint64_t h = 0xcbf29ce484222325ull;
   void byte(uint8_t b) { h = (h ^ b) * 0x100000001b3ull; }
@@ -47,7 +47,7 @@ void data_tree::clear() {
   ephemerals_.clear();
   containers_.clear();
   ttls_.clear();
-  digest_ = data_bytes_ = path_bytes_ = 0;
+  data_bytes_ = path_bytes_ = 0;
   last_zxid_ = 0;
 }
 
@@ -94,8 +94,6 @@ uint64_t data_tree::node_digest(std::string_view path, const znode& node) {
 }
 
 void data_tree::account(const std::string& path, const znode& node, bool add) {
-  uint64_t d = node_digest(path, node);
-  digest_ = add ? digest_ + d : digest_ - d;
   data_bytes_ = add ? data_bytes_ + node.data.size() : data_bytes_ - node.data.size();
   path_bytes_ = add ? path_bytes_ + path.size() : path_bytes_ - path.size();
   int64_t owner = node.st.ephemeral_owner;
@@ -155,24 +153,18 @@ data_tree::znode data_tree::extract_node(std::string path) {
 }
 
 void data_tree::set_stat(node_map::iterator it, const stat_persisted& st) {
-  digest_ -= node_digest(it->first, it->second);
   it->second.st = st;
-  digest_ += node_digest(it->first, it->second);
 }
 
 void data_tree::set_content(node_map::iterator it, std::string data, const stat_persisted& st) {
-  digest_ -= node_digest(it->first, it->second);
   data_bytes_ = data_bytes_ - it->second.data.size() + data.size();
   it->second.data = std::move(data);
   it->second.st = st;
-  digest_ += node_digest(it->first, it->second);
 }
 
 void data_tree::set_acls(node_map::iterator it, acl_list acls, const stat_persisted& st) {
-  digest_ -= node_digest(it->first, it->second);
   it->second.acls = std::move(acls);
   it->second.st = st;
-  digest_ += node_digest(it->first, it->second);
 }
 
 stat data_tree::client_stat(const znode& node) {
@@ -195,7 +187,7 @@ stat data_tree::client_stat(const znode& node) {
   return s;
 }
 
-uint64_t data_tree::recompute_digest() const {
+uint64_t data_tree::digest() const {
   uint64_t sum = 0;
   for (const auto& [path, node] : nodes_)
     sum += node_digest(path, node);

@@ -50,7 +50,7 @@ std::string data_tree::snapshot() const {
     w.i64(s.ephemeral_owner);
     w.i64(s.pzxid);
   }
-  w.u64(digest_);
+  w.u64(digest());
   return w.take();
 }
 
@@ -100,7 +100,7 @@ error data_tree::restore(std::string_view bytes) {
   uint64_t stored_digest = r.u64();
   if (!r.ok() || !r.at_end())
     return error::marshalling_error;
-  if (stored_digest != fresh.digest_)
+  if (stored_digest != fresh.digest())
     return error::data_inconsistency;
   *this = std::move(fresh);
   return error::ok;

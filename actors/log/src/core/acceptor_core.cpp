@@ -157,6 +157,7 @@ wire::InstallSnapshotResponse acceptor_core::on_install_snapshot(const wire::Ins
   leader_ = req.leader();
   auto& meta = req.meta();
   if (meta.index() > snapshot_.index()) {
+    auto old_first = first_index();
     if (epoch_at(meta.index()) == meta.epoch()) {
       // We hold the entry the snapshot ends with: keep what follows it.
       log_.erase(log_.begin(), log_.begin() + static_cast<long>(meta.index() - snapshot_.index()));
@@ -165,6 +166,8 @@ wire::InstallSnapshotResponse acceptor_core::on_install_snapshot(const wire::Ins
       fx.appended.clear();
       log_.clear();
     }
+    if (!fx.compacted_through)
+      fx.compacted_from = old_first;
     snapshot_ = meta;
     fx.snapshot = meta;
     fx.snapshot_data = req.data();
@@ -182,6 +185,8 @@ bool acceptor_core::compact(const wire::SnapshotMeta& meta, std::string data, ac
   if (meta.index() <= snapshot_.index() || meta.index() > commit_index_ ||
       epoch_at(meta.index()) != meta.epoch())
     return false;
+  if (!fx.compacted_through)
+    fx.compacted_from = first_index();
   log_.erase(log_.begin(), log_.begin() + static_cast<long>(meta.index() - snapshot_.index()));
   snapshot_ = meta;
   fx.snapshot = meta;

@@ -45,6 +45,9 @@ public:
     std::optional<wire::HardState> hard_state;
     std::optional<std::pair<uint64_t, uint64_t>> truncate; // [from, to]
     std::optional<uint64_t> compact_through;
+    // The first entry that may exist (0: unknown, search from the start).
+    // Known, it spares a scan over the tombstones of earlier compactions.
+    uint64_t compact_from = 0;
     std::optional<wire::SnapshotMeta> snapshot;
     std::string snapshot_data;
     std::vector<wire::LogEntry> entries;

@@ -34,6 +34,7 @@ struct acceptor_effects {
   std::optional<wire::SnapshotMeta> snapshot; // a new snapshot replaces the prefix
   std::string snapshot_data;
   std::optional<uint64_t> compacted_through; // entries <= this were dropped
+  uint64_t compacted_from = 0;                // none before this existed (0: unknown)
 
   bool empty() const {
     return !hard_state_changed && !truncated_from && appended.empty() && !snapshot &&

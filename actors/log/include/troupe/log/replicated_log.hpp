@@ -63,7 +63,8 @@ struct group_config {
   size_t max_batch_entries = 1024;
   size_t max_batch_bytes = 1u << 20;
   size_t max_inflight = 8;
-  uint64_t snapshot_every = 10000;          // entries between follower snapshots
+  uint64_t snapshot_every = 10000;          // commands between follower snapshots
+  uint64_t snapshot_bytes = 64u << 20;      // ... or bytes of commands, whichever comes first
 
   /// Role names in the directory.
   std::string acceptor_role() const { return "log." + group + ".acceptor"; }
