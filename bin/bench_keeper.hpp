@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "bench_stats.hpp"
@@ -24,13 +25,14 @@ struct keeper_result {
   keeper_workload workload;
   uint64_t ops = 0;             // completed without error in the measured time
   uint64_t errors = 0;
+  std::map<int, uint64_t> error_codes; // ZooKeeper error code -> count
   double seconds = 0;           // measured wall time
   latency_samples latency;      // per request, microseconds
 };
 
 /// One JSON line: {"bench":"keeper","target":...,"kind":...,"sessions":S,
 /// "outstanding":W,"ops":N,"errors":E,"seconds":T,"ops_per_s":R,
-/// "p50_us":...,"p99_us":...}
+/// "p50_us":...,"p99_us":...}, and "error_codes":{"CODE":N,...} if E > 0.
 std::string to_json(keeper_result& r);
 
 /// Runs the workload against ZooKeeper servers ("host:port,host:port,...")

@@ -76,6 +76,7 @@ struct zk_session {
   std::vector<slot*> parked; // waiting for the connection to come back
   uint64_t ops = 0;
   uint64_t errors = 0;
+  std::map<int, uint64_t> error_codes;
   std::vector<double> latency_us;
 };
 
@@ -93,6 +94,7 @@ void completed(slot& sl, int rc) {
       s.latency_us.push_back(std::chrono::duration<double, std::micro>(now - sl.issued).count());
     } else {
       ++s.errors;
+      ++s.error_codes[rc];
     }
   }
   if (s.kind == op_kind::create_delete)
@@ -156,6 +158,7 @@ void issue(slot& sl) {
     if (s.phase->load(std::memory_order_acquire) == measuring) {
       std::lock_guard<std::mutex> guard{s.mu};
       ++s.errors;
+      ++s.error_codes[rc];
     }
     s.in_flight.fetch_sub(1, std::memory_order_acq_rel);
   }
@@ -251,6 +254,15 @@ std::string json_string(const std::string& s) {
   return out + "\"";
 }
 
+std::string error_codes_json(const keeper_result& r) {
+  if (r.error_codes.empty())
+    return "";
+  std::string out = ",\"error_codes\":{";
+  for (auto& [code, n] : r.error_codes)
+    out += (out.back() == '{' ? "\"" : ",\"") + std::to_string(code) + "\":" + std::to_string(n);
+  return out + "}";
+}
+
 } // namespace
 
 std::string to_json(keeper_result& r) {
@@ -262,7 +274,7 @@ std::string to_json(keeper_result& r) {
          + ",\"ops\":" + std::to_string(r.ops) + ",\"errors\":" + std::to_string(r.errors)
          + ",\"seconds\":" + fixed(r.seconds, 3) + ",\"ops_per_s\":" + fixed(ops_per_s, 0)
          + ",\"p50_us\":" + fixed(r.latency.percentile(0.5))
-         + ",\"p99_us\":" + fixed(r.latency.percentile(0.99)) + "}";
+         + ",\"p99_us\":" + fixed(r.latency.percentile(0.99)) + error_codes_json(r) + "}";
 }
 
 keeper_result run_zookeeper_workload(const std::string& servers, const keeper_workload& w) {
@@ -357,6 +369,8 @@ keeper_result run_zookeeper_workload(const std::string& servers, const keeper_wo
     std::lock_guard<std::mutex> guard{s->mu};
     r.ops += s->ops;
     r.errors += s->errors;
+    for (auto [code, n] : s->error_codes)
+      r.error_codes[code] += n;
     for (double us : s->latency_us)
       r.latency.add_us(us);
   }

@@ -42,6 +42,7 @@ struct shared_window {
 struct driver_result {
   uint64_t ops = 0;
   uint64_t errors = 0;
+  std::map<int, uint64_t> error_codes;
   latency_samples latency;
 };
 
@@ -91,6 +92,7 @@ caf::behavior driver(caf::event_based_actor* self, caf::actor client, keeper_wor
             out->latency.add_us(std::chrono::duration<double, std::micro>(clock_type::now() - sent).count());
           } else {
             ++out->errors;
+            ++out->error_codes[r.result().err()];
           }
         }
         (*issue)(n + static_cast<uint64_t>(w.kind == "create-delete" ? (n % 2 == 0 ? 1 : 2 * w.outstanding - 1) : 0));
@@ -155,6 +157,8 @@ keeper_result run_troupe_workload(caf::actor_system& sys, const std::vector<std:
   for (auto& d : results) {
     r.ops += d.ops;
     r.errors += d.errors;
+    for (auto [code, n] : d.error_codes)
+      r.error_codes[code] += n;
     r.latency.merge(d.latency); // percentiles over every request of the window
   }
   return r;
