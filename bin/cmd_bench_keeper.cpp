@@ -225,6 +225,47 @@ std::vector<double> failover(keeper_processes& e, caf::actor_system& sys, int tr
   return out;
 }
 
+// A follower killed while writers run for `seconds`, then restarted: ms
+// until every acceptor is within 100 entries of the leader again.
+void catch_up(keeper_processes& e, caf::actor_system& sys, double seconds) {
+  auto lead = e.leader_status();
+  if (!lead) {
+    std::cerr << "troupe bench keeper: no leader; catch-up skipped" << std::endl;
+    return;
+  }
+  auto victim = (lead->first + 1) % e.members.size();
+  e.members[victim]->signal(SIGKILL);
+  e.members[victim]->wait(std::chrono::seconds(5));
+  keeper_workload w;
+  w.kind = "write";
+  w.seconds = seconds;
+  w.prefix = "/bench-catch-up";
+  auto load = run_troupe_workload(sys, e.servers(), w);
+  auto before = e.leader_status();
+  uint64_t behind = 0;
+  if (before)
+    for (auto& a : before->second.acceptors)
+      if (a.id == victim + 1)
+        behind = before->second.last - std::min(before->second.last, a.match);
+  auto restarted = clock_type::now();
+  e.start(victim);
+  double ms = -1;
+  while (clock_type::now() - restarted < std::chrono::seconds(60)) {
+    if (auto s = e.leader_status(); s && s->second.acceptors.size() == e.members.size()) {
+      bool all_reachable = std::all_of(s->second.acceptors.begin(), s->second.acceptors.end(),
+                                       [](auto& a) { return a.reachable; });
+      if (all_reachable && *rlog::max_acceptor_lag(s->second) <= 100) {
+        ms = std::chrono::duration<double, std::milli>(clock_type::now() - restarted).count();
+        break;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::cout << "{\"bench\":\"keeper-catch-up\",\"restarted\":\"m" << victim + 1 << "\",\"writes_missed\":" << load.ops
+            << ",\"entries_behind\":" << behind << ",\"caught_up_ms\":" << (ms < 0 ? std::string{"null"} : fixed(ms, 1))
+            << "}" << std::endl;
+}
+
 } // namespace
 
 int bench_keeper(int argc, const char* const* argv) {
@@ -237,7 +278,9 @@ int bench_keeper(int argc, const char* const* argv) {
     ("outstanding", po::value<std::string>()->default_value("1,64"), "comma list of W, paired with --sessions")
     ("seconds", po::value<double>()->default_value(5), "measured seconds per run")
     ("value-bytes", po::value<uint32_t>()->default_value(100), "bytes per write")
-    ("failover-trials", po::value<uint32_t>()->default_value(5), "troupe leader kills under writers (0: none)");
+    ("failover-trials", po::value<uint32_t>()->default_value(5), "troupe leader kills under writers (0: none)")
+    ("catch-up-seconds", po::value<double>()->default_value(5),
+     "troupe: a follower misses this many seconds of writes, then restarts; time until it caught up (0: skip)");
   po::variables_map vm;
   if (!runtime::parse_options(argc, argv, opts, vm)) {
     std::cout << "usage: troupe bench keeper [options]\n\n"
@@ -306,6 +349,8 @@ int bench_keeper(int argc, const char* const* argv) {
     caf::actor_system sys{cfg};
     std::cerr << "troupe bench keeper: 3 troupe members up" << std::endl;
     run_all("troupe", [&](const keeper_workload& wl) { return run_troupe_workload(sys, e.servers(), wl); });
+    if (auto s = vm["catch-up-seconds"].as<double>(); s > 0)
+      catch_up(e, sys, s);
     auto trials = vm["failover-trials"].as<uint32_t>();
     if (trials > 0) {
       auto f = failover(e, sys, static_cast<int>(trials));

@@ -38,12 +38,20 @@ void keeper_processes::start(size_t i) {
   where_[i] = *where;
 }
 
+std::optional<std::pair<size_t, rlog::leader_status>> keeper_processes::leader_status() const {
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (!opts_.http || !members[i] || !members[i]->running())
+      continue;
+    auto s = rlog::parse_leader_status(runtime::http_request(http_ports_[i], "GET /keeper HTTP/1.0\r\n\r\n"));
+    if (s && s->role == "leader")
+      return std::make_pair(i, *s);
+  }
+  return std::nullopt;
+}
+
 std::optional<size_t> keeper_processes::leader() const {
-  for (size_t i = 0; i < members.size(); ++i)
-    if (opts_.http && members[i] && members[i]->running() &&
-        runtime::http_request(http_ports_[i], "GET /keeper HTTP/1.0\r\n\r\n").find("role leader") !=
-          std::string::npos)
-      return i;
+  if (auto s = leader_status())
+    return s->first;
   return std::nullopt;
 }
 

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "troupe/log/leader_status.hpp"
 #include "troupe/runtime/process.hpp"
 
 namespace troupe::cli {
@@ -31,6 +32,8 @@ public:
   void start(size_t i);
   /// The member whose /keeper page says it leads (needs opts.http).
   std::optional<size_t> leader() const;
+  /// That member and its leader status (acceptors' progress).
+  std::optional<std::pair<size_t, rlog::leader_status>> leader_status() const;
 
   std::string connect_string() const;
   std::vector<std::pair<std::string, uint16_t>> servers() const;

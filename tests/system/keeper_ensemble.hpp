@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "../support/temp_dir.hpp"
+#include "troupe/log/leader_status.hpp"
 #include "troupe/keeper/client.hpp"
 #include "troupe/runtime/http_endpoint.hpp"
 #include "troupe/runtime/process.hpp"
@@ -66,21 +67,10 @@ public:
     for (size_t i = 0; i < members.size(); ++i) {
       if (!members[i] || !members[i]->running())
         continue;
-      auto page = runtime::http_request(http_ports_[i], "GET /keeper HTTP/1.0\r\n\r\n");
-      if (page.find("role leader") == std::string::npos)
+      auto s = rlog::parse_leader_status(runtime::http_request(http_ports_[i], "GET /keeper HTTP/1.0\r\n\r\n"));
+      if (!s || s->role != "leader")
         continue;
-      auto last_at = page.find(" last ");
-      if (last_at == std::string::npos)
-        return false;
-      auto last = std::stoull(page.substr(last_at + 6));
-      int acceptors = 0;
-      for (size_t at = page.find("acceptor "); at != std::string::npos; at = page.find("acceptor ", at + 1)) {
-        auto match_at = page.find(" match ", at);
-        if (match_at == std::string::npos || std::stoull(page.substr(match_at + 7)) + 100 < last)
-          return false;
-        ++acceptors;
-      }
-      return acceptors == 3;
+      return s->acceptors.size() == 3 && *rlog::max_acceptor_lag(*s) <= 100;
     }
     return false;
   }

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "log_actors.hpp"
+#include "troupe/log/leader_status.hpp"
 #include "troupe/log/proposer_core.hpp"
 #include "troupe/runtime/deadline.hpp"
 #include "troupe/runtime/directory.hpp"
@@ -242,20 +243,20 @@ caf::behavior leader(leader_actor* self, node_env* env, group_config cfg, member
     [self](atoms::status) {
       auto& st = self->state;
       auto& c = *st.core;
-      std::string role = c.leading() ? "leader" : c.role() == proposer_role::candidate ? "candidate" : "follower";
-      std::string out = "group " + st.cfg.group + " member " + std::to_string(st.self) + " role " + role +
-                        " epoch " + std::to_string(c.epoch()) + " leader " + std::to_string(c.leader());
+      leader_status s;
+      s.group = st.cfg.group;
+      s.self = st.self;
+      s.role = c.leading() ? "leader" : c.role() == proposer_role::candidate ? "candidate" : "follower";
+      s.epoch = c.epoch();
+      s.leader = c.leader();
       if (c.leading()) {
-        out += " commit " + std::to_string(c.commit_index()) + " last " + std::to_string(c.last_index()) + "\n";
+        s.commit = c.commit_index();
+        s.last = c.last_index();
         for (auto& [id, p] : c.peers())
-          out += "acceptor " + std::to_string(id) + " match " + std::to_string(p.match) + " next " +
-                 std::to_string(p.next) + " inflight " + std::to_string(p.inflight) +
-                 (st.acceptors.count(id) ? " reachable" : " unreachable") + "\n";
-        out += "followers " + std::to_string(st.learners.size()) + "\n";
-      } else {
-        out += "\n";
+          s.acceptors.push_back({id, p.match, p.next, p.inflight, st.acceptors.count(id) > 0});
+        s.followers = st.learners.size();
       }
-      return out;
+      return to_text(s);
     },
     [self](local::flush) {
       self->state.flush_pending = false;
