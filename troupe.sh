@@ -5,13 +5,19 @@
 #   ./troupe.sh build      install what is missing and build
 #   ./troupe.sh ARGS...    install what is missing, build, run `troupe ARGS...`
 # Installing needs root (or sudo); apt-get runs only when a package is missing.
+# `./troupe.sh bench keeper --target zookeeper|both` also installs Debian's
+# zookeeper server package (the comparison runs it).
 # TROUPE_BUILD_DIR (default: build) and TROUPE_BUILD_TYPE (RelWithDebInfo) apply.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(g++ cmake ninja-build libcaf-dev libprotobuf-dev protobuf-compiler
           libleveldb-dev libsnappy-dev libboost-program-options-dev libgtest-dev
-          libzookeeper-mt-dev zookeeper)
+          libzookeeper-mt-dev)
+# Apache ZooKeeper's server (and so a JRE) only for benchmarks against it.
+case " $* " in
+  *" bench "*zookeeper*|*" bench "*both*) packages+=(zookeeper) ;;
+esac
 build_dir=${TROUPE_BUILD_DIR:-build}
 build_type=${TROUPE_BUILD_TYPE:-RelWithDebInfo}
 
