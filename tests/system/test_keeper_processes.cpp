@@ -6,8 +6,10 @@
 // serving.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -165,4 +167,62 @@ TEST(KeeperProcesses, BadInputGetsZooKeepersErrorsAndTheMembersKeepServing) {
   EXPECT_EQ(other->children("/").size(), c->children("/").size());
   for (size_t i = 0; i < e.members.size(); ++i)
     EXPECT_TRUE(e.members[i]->running()) << "member m" << i + 1 << " died";
+}
+
+// Connection-state listeners see the session move when its member dies: the
+// session, its ephemeral and its watch survive on another member.
+TEST(KeeperProcesses, StateListenersSeeTheSessionMoveToAnotherMember) {
+  ensemble e;
+  ASSERT_TRUE(e.started);
+  auto c = e.client(4000ms);
+  std::mutex mtx;
+  std::vector<keeper::session_state> first, second;
+  c->on_state([&](keeper::session_state s) {
+    std::lock_guard<std::mutex> guard{mtx};
+    first.push_back(s);
+  });
+  auto token = c->on_state([&](keeper::session_state s) {
+    std::lock_guard<std::mutex> guard{mtx};
+    second.push_back(s);
+  });
+  c->create("/mine", "", keeper::create_mode::ephemeral);
+  std::atomic<int> fired{0};
+  c->exists("/later", [&](const keeper::watch_event&) { ++fired; });
+  auto id = c->session_id();
+  auto before = c->member(); // "m<N>"
+  ASSERT_EQ(before.size(), 2u);
+  e.kill9(static_cast<size_t>(before[1] - '1'));
+  auto moved = [&] {
+    std::lock_guard<std::mutex> guard{mtx};
+    auto seen = [](const std::vector<keeper::session_state>& v) {
+      auto lost = std::find(v.begin(), v.end(), keeper::session_state::disconnected);
+      return lost != v.end() && std::find(lost, v.end(), keeper::session_state::connected) != v.end();
+    };
+    return seen(first) && seen(second);
+  };
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!moved() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(moved()) << "both listeners see disconnected, then connected";
+  EXPECT_NE(c->member(), before);
+  EXPECT_EQ(c->session_id(), id);
+  EXPECT_EQ(c->state(), keeper::session_state::connected);
+  auto other = e.client();
+  EXPECT_TRUE(other->exists("/mine").has_value()) << "the ephemeral outlives the member";
+  other->create("/later");
+  deadline = std::chrono::steady_clock::now() + 5s;
+  while (fired == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(fired.load(), 1) << "the watch moved with the session";
+  // A removed listener hears no more; the other one hears the close.
+  c->remove_state_listener(token);
+  size_t second_before;
+  {
+    std::lock_guard<std::mutex> guard{mtx};
+    second_before = second.size();
+  }
+  c.reset(); // closes the session
+  std::lock_guard<std::mutex> guard{mtx};
+  EXPECT_EQ(second.size(), second_before);
+  EXPECT_FALSE(other->exists("/mine").has_value()) << "closing removed the ephemeral";
 }

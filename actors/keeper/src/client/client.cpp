@@ -41,7 +41,7 @@ struct callbacks {
   std::mutex mtx;
   uint64_t next = 1;
   std::map<uint64_t, std::pair<watcher, bool>> by_tag; // tag -> (fn, persistent)
-  std::function<void(session_state)> on_state;
+  std::map<uint64_t, std::function<void(session_state)>> state_listeners; // by token
   session_state state = session_state::disconnected;
 };
 
@@ -63,13 +63,14 @@ caf::behavior dispatcher(caf::event_based_actor* self, std::shared_ptr<callbacks
         fn(watch_event{static_cast<event_type>(e.type()), e.path()});
     },
     [cbs](client_atoms::state, int32_t s) {
-      std::function<void(session_state)> fn;
+      std::vector<std::function<void(session_state)>> fns;
       {
         std::lock_guard<std::mutex> guard{cbs->mtx};
         cbs->state = static_cast<session_state>(s);
-        fn = cbs->on_state;
+        for (auto& [token, fn] : cbs->state_listeners)
+          fns.push_back(fn);
       }
-      if (fn)
+      for (auto& fn : fns) // outside the lock: a listener may call the client
         fn(static_cast<session_state>(s));
     },
   };
@@ -236,9 +237,16 @@ session_state client::state() const {
   return impl_->cbs->state;
 }
 
-void client::on_state(std::function<void(session_state)> f) {
+uint64_t client::on_state(std::function<void(session_state)> f) {
   std::lock_guard<std::mutex> guard{impl_->cbs->mtx};
-  impl_->cbs->on_state = std::move(f);
+  auto token = impl_->cbs->next++;
+  impl_->cbs->state_listeners.emplace(token, std::move(f));
+  return token;
+}
+
+void client::remove_state_listener(uint64_t token) {
+  std::lock_guard<std::mutex> guard{impl_->cbs->mtx};
+  impl_->cbs->state_listeners.erase(token);
 }
 
 std::string client::create(const std::string& path, const std::string& data, create_mode mode,

@@ -69,8 +69,10 @@ public:
   session_state state() const;
   /// The member currently serving the session ("" while disconnected).
   std::string member() const;
-  /// Called on every connection-state change (on the event thread).
-  void on_state(std::function<void(session_state)> f);
+  /// Adds a listener called on every connection-state change (on the event
+  /// thread, in order); returns a token for remove_state_listener.
+  uint64_t on_state(std::function<void(session_state)> f);
+  void remove_state_listener(uint64_t token);
 
   std::string create(const std::string& path, const std::string& data = "",
                      create_mode mode = create_mode::persistent,
