@@ -330,18 +330,19 @@ caf::behavior leader(leader_actor* self, node_env* env, group_config cfg, member
         std::vector<uint64_t> chunk_seqs(chunk.origin_seqs().begin(), chunk.origin_seqs().end());
         if (st.core->propose_batch(std::move(chunk), batch.origin())) {
           st.proposed_at.emplace_back(first, self->clock().now());
-          seqs.insert(chunk_seqs.begin(), chunk_seqs.end());
         } else {
-          for (auto seq : chunk_seqs) // zxid counter exhausted: the next epoch takes them
+          for (auto seq : chunk_seqs) { // zxid counter exhausted: the next epoch takes them
+            seqs.erase(seq);
             reject(seq, false);
+          }
         }
         chunk.Clear();
         chunk_bytes = 0;
       };
       for (int k = 0; k < batch.origin_seqs_size(); ++k) {
         auto seq = batch.origin_seqs(k);
-        if (seqs.count(seq) > 0)
-          continue; // a duplicate of one already in the log
+        if (!seqs.insert(seq).second)
+          continue; // a duplicate of one already in the log (or in this batch)
         auto& command = *batch.mutable_commands(k);
         if (chunk_bytes > 0 && chunk_bytes + command.size() > max_entry_bytes)
           propose_chunk();
