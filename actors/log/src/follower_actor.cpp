@@ -13,6 +13,7 @@
 #include "log_actors.hpp"
 #include "troupe/log/learner_core.hpp"
 #include "troupe/log/log_entry.hpp"
+#include "troupe/log/snapshot_policy.hpp"
 #include "troupe/runtime/directory.hpp"
 #include "troupe/runtime/metrics.hpp"
 
@@ -55,8 +56,7 @@ struct follower_state {
   uint64_t next_seq = 0;
   std::map<member_id, wire::ProposeBatch> outbox; // flushed once per burst
   bool flush_pending = false;
-  uint64_t commands_since_snapshot = 0; // snapshot_every counts commands, not entries
-  uint64_t bytes_since_snapshot = 0;
+  std::unique_ptr<snapshot_policy> snapshots;
   uint32_t ticks = 0;
   leadership told;
   std::vector<caf::actor> leadership_subscribers;
@@ -160,8 +160,7 @@ void apply(follower_actor* self, learner_effects& fx) {
   auto& st = self->state;
   if (fx.restore) {
     st.sm->restore(fx.restore->second);
-    st.commands_since_snapshot = 0;
-    st.bytes_since_snapshot = 0;
+    st.snapshots->taken(fx.restore->second.size());
     st.log.info("restored snapshot", {{"index", fx.restore->first.index()}});
   }
   auto apply_command = [&](const std::string& command, uint64_t zxid, bool ours, uint64_t seq) {
@@ -175,8 +174,7 @@ void apply(follower_actor* self, learner_effects& fx) {
   };
   wire::CommandBatch batch;
   for (auto& e : fx.apply) {
-    st.commands_since_snapshot += command_count(e);
-    st.bytes_since_snapshot += e.data().size();
+    st.snapshots->applied(e);
     bool ours = e.origin() == st.learner;
     if (e.kind() == wire::ENTRY_COMMAND) {
       apply_command(e.data(), e.zxid(), ours, e.origin_seq());
@@ -212,16 +210,17 @@ void apply(follower_actor* self, learner_effects& fx) {
     st.applied->set(static_cast<double>(st.core->applied_index()));
     auto& last = fx.apply.back();
     // Snapshot now and then; the local acceptor then drops the log prefix.
-    if (st.local_member != 0 && (st.commands_since_snapshot >= st.cfg.snapshot_every
-                                 || st.bytes_since_snapshot >= st.cfg.snapshot_bytes)) {
+    if (st.local_member != 0 && st.snapshots->due()) {
       wire::SnapshotMeta meta;
       meta.set_index(last.index());
       meta.set_epoch(last.epoch());
       meta.set_zxid(last_zxid(last));
-      st.commands_since_snapshot = 0;
-      st.bytes_since_snapshot = 0;
+      auto data = st.sm->snapshot();
+      st.log.debug("snapshot", {{"index", last.index()}, {"bytes", data.size()},
+                                {"commands", st.snapshots->commands()}, {"log_bytes", st.snapshots->bytes()}});
+      st.snapshots->taken(data.size());
       if (auto a = st.acceptors.find(st.local_member); a != st.acceptors.end())
-        self->send(a->second, local::compact::value, meta, st.sm->snapshot());
+        self->send(a->second, local::compact::value, meta, std::move(data));
     }
   }
   if (fx.fetch) {
@@ -248,6 +247,7 @@ caf::behavior follower(follower_actor* self, node_env* env, group_config cfg, st
   st.node = env->name();
   st.sm = std::move(sm);
   st.core = std::make_unique<learner_core>(st.cfg.group);
+  st.snapshots = std::make_unique<snapshot_policy>(st.cfg.snapshot_every, st.cfg.snapshot_bytes);
   st.local_member = member_of(st, env->name());
   st.log = env->logger("log.follower");
   st.applied = &env->metrics().get_gauge("troupe_log_applied_index", "Last applied log index",

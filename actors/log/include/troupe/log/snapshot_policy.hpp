@@ -1,0 +1,36 @@
+// When a follower snapshots its state machine (and its acceptor compacts the
+// log behind the snapshot). Pure, so the rule is tested directly.
+//
+// A snapshot is due after `every_commands` commands — but only once the log
+// written since the last snapshot is at least half that snapshot's size, so
+// that serializing a large state costs at most ~2 bytes per byte of log
+// (Raft's dissertation, 5.1: snapshot when the log outgrows the snapshot) —
+// or, whatever the state's size, after `max_bytes` bytes of commands, which
+// bounds the log acceptors keep in memory.
+#pragma once
+
+#include <cstdint>
+
+#include "troupe/wire/log.pb.h"
+
+namespace troupe::rlog {
+
+class snapshot_policy {
+public:
+  snapshot_policy(uint64_t every_commands, uint64_t max_bytes)
+    : every_(every_commands), max_bytes_(max_bytes) {}
+
+  void applied(const wire::LogEntry& e);
+  bool due() const;
+  /// A snapshot of `size` bytes was taken (or restored): counting starts over.
+  void taken(uint64_t size);
+
+  uint64_t commands() const { return commands_; }
+  uint64_t bytes() const { return bytes_; }
+
+private:
+  uint64_t every_, max_bytes_;
+  uint64_t commands_ = 0, bytes_ = 0, last_size_ = 0;
+};
+
+} // namespace troupe::rlog

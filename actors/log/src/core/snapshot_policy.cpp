@@ -1,0 +1,23 @@
+#include "troupe/log/snapshot_policy.hpp"
+
+#include "troupe/log/log_entry.hpp"
+
+namespace troupe::rlog {
+
+void snapshot_policy::applied(const wire::LogEntry& e) {
+  commands_ += command_count(e);
+  bytes_ += e.data().size();
+}
+
+bool snapshot_policy::due() const {
+  if (bytes_ >= max_bytes_)
+    return true;
+  return commands_ >= every_ && bytes_ >= last_size_ / 2;
+}
+
+void snapshot_policy::taken(uint64_t size) {
+  commands_ = bytes_ = 0;
+  last_size_ = size;
+}
+
+} // namespace troupe::rlog
