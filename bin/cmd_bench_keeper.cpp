@@ -76,15 +76,17 @@ wire::Request make_request(const keeper_workload& w, int session, uint64_t n, co
 
 // Keeps W requests of one session in flight. For create-delete each slot
 // alternates create and delete of its own child.
-caf::behavior driver(caf::event_based_actor* self, caf::actor client, keeper_workload w, int session,
+caf::behavior driver(caf::event_based_actor* self, caf::actor client, keeper_workload workload, int session,
                      shared_window* win, driver_result* out) {
-  auto value = std::make_shared<std::string>(w.value_bytes, 'v');
+  // Shared, not captured by value: each request's callback would copy it.
+  auto w = std::make_shared<const keeper_workload>(std::move(workload));
+  auto value = std::make_shared<std::string>(w->value_bytes, 'v');
   auto issue = std::make_shared<std::function<void(uint64_t)>>();
   *issue = [=](uint64_t n) {
     if (win->stop)
       return;
     auto sent = clock_type::now();
-    self->request(client, caf::infinite, make_request(w, session, n, *value))
+    self->request(client, caf::infinite, make_request(*w, session, n, *value))
       .then([=](const wire::Response& r) {
         if (win->measuring) {
           if (r.result().err() == 0) {
@@ -95,12 +97,12 @@ caf::behavior driver(caf::event_based_actor* self, caf::actor client, keeper_wor
             ++out->error_codes[r.result().err()];
           }
         }
-        (*issue)(n + static_cast<uint64_t>(w.kind == "create-delete" ? (n % 2 == 0 ? 1 : 2 * w.outstanding - 1) : 0));
+        (*issue)(n + static_cast<uint64_t>(w->kind == "create-delete" ? (n % 2 == 0 ? 1 : 2 * w->outstanding - 1) : 0));
       });
   };
   return {
     [=](go_atom) {
-      for (int k = 0; k < w.outstanding; ++k)
+      for (int k = 0; k < w->outstanding; ++k)
         (*issue)(static_cast<uint64_t>(2 * k));
     },
   };
