@@ -78,7 +78,8 @@ runtime::po::options_description snapshot_options() {
      "commands between snapshots (the log is compacted behind them), once the log since the "
      "last snapshot is at least half its size")
     ("snapshot-bytes", po::value<uint64_t>()->default_value(64u << 20),
-     "or this many bytes of commands, whichever comes first (bounds the log kept in memory)");
+     "or this many bytes of commands (or the last snapshot's size, if larger), whichever comes first "
+     "(bounds the log kept in memory)");
   return opts;
 }
 

@@ -44,11 +44,17 @@ TEST(SnapshotPolicy, ALargeStateWaitsUntilTheLogOutgrowsHalfOfIt) {
   EXPECT_TRUE(p.due());
 }
 
-TEST(SnapshotPolicy, TheByteCapWinsWhateverTheStatesSize) {
+TEST(SnapshotPolicy, TheByteCapBoundsTheLogFewCommandsOrMany) {
   snapshot_policy p{1'000'000, 4096};
-  p.taken(1u << 30);
+  p.taken(1000);
   p.applied(commands(10, 4000));
   EXPECT_FALSE(p.due());
   p.applied(commands(1, 100));
+  EXPECT_TRUE(p.due()) << "4 kB of log, far fewer commands than 1M";
+  // A state larger than the cap: the log may grow to the state's size.
+  p.taken(10'000);
+  p.applied(commands(5, 9000));
+  EXPECT_FALSE(p.due());
+  p.applied(commands(5, 1000));
   EXPECT_TRUE(p.due());
 }

@@ -1,5 +1,7 @@
 #include "troupe/log/snapshot_policy.hpp"
 
+#include <algorithm>
+
 #include "troupe/log/log_entry.hpp"
 
 namespace troupe::rlog {
@@ -10,7 +12,7 @@ void snapshot_policy::applied(const wire::LogEntry& e) {
 }
 
 bool snapshot_policy::due() const {
-  if (bytes_ >= max_bytes_)
+  if (bytes_ >= std::max(max_bytes_, last_size_))
     return true;
   return commands_ >= every_ && bytes_ >= last_size_ / 2;
 }

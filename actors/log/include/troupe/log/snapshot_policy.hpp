@@ -5,8 +5,9 @@
 // written since the last snapshot is at least half that snapshot's size, so
 // that serializing a large state costs at most ~2 bytes per byte of log
 // (Raft's dissertation, 5.1: snapshot when the log outgrows the snapshot) —
-// or, whatever the state's size, after `max_bytes` bytes of commands, which
-// bounds the log acceptors keep in memory.
+// or after `max_bytes` bytes of commands (or the last snapshot's size, if
+// larger), which bounds the log acceptors keep in memory to about the state's
+// own size. (A 1M-znode Keeper tree, 205 MB, takes ~0.9 s to serialize here.)
 #pragma once
 
 #include <cstdint>
