@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <tuple>
 
 namespace troupe::keeper {
 
@@ -26,13 +27,11 @@ struct stat {
   int32_t num_children = 0;
   int64_t pzxid = 0;
 
-  friend bool operator==(const stat& a, const stat& b) {
-    return a.czxid == b.czxid && a.mzxid == b.mzxid && a.ctime == b.ctime
-           && a.mtime == b.mtime && a.version == b.version && a.cversion == b.cversion
-           && a.aversion == b.aversion && a.ephemeral_owner == b.ephemeral_owner
-           && a.data_length == b.data_length && a.num_children == b.num_children
-           && a.pzxid == b.pzxid;
+  auto fields() const {
+    return std::tie(czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeral_owner,
+                    data_length, num_children, pzxid);
   }
+  friend bool operator==(const stat& a, const stat& b) { return a.fields() == b.fields(); }
   friend bool operator!=(const stat& a, const stat& b) { return !(a == b); }
 };
 
@@ -54,12 +53,10 @@ struct stat_persisted {
   int64_t ephemeral_owner = 0;
   int64_t pzxid = 0;
 
-  friend bool operator==(const stat_persisted& a, const stat_persisted& b) {
-    return a.czxid == b.czxid && a.mzxid == b.mzxid && a.ctime == b.ctime
-           && a.mtime == b.mtime && a.version == b.version && a.cversion == b.cversion
-           && a.aversion == b.aversion && a.ephemeral_owner == b.ephemeral_owner
-           && a.pzxid == b.pzxid;
+  auto fields() const {
+    return std::tie(czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeral_owner, pzxid);
   }
+  friend bool operator==(const stat_persisted& a, const stat_persisted& b) { return a.fields() == b.fields(); }
   friend bool operator!=(const stat_persisted& a, const stat_persisted& b) { return !(a == b); }
 };
 
