@@ -1,11 +1,13 @@
 // Three `troupe keeper` processes on loopback for system tests: start, kill
 // -9 and restart members by index (0-2), clients on the connect string, and
-// "has a restarted member caught up" from the leader's /keeper page.
+// "has a restarted member caught up" from the leader's /keeper page, and
+// each member's view of the leader from its own page.
 #pragma once
 
 #include <chrono>
 #include <csignal>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,10 +56,21 @@ public:
   }
 
   std::unique_ptr<keeper::client> client(std::chrono::milliseconds session = std::chrono::milliseconds(4000)) const {
-    keeper::client_options o;
-    o.session_timeout = session;
-    o.request_timeout = std::chrono::milliseconds(5000);
-    return std::make_unique<keeper::client>(connect, o);
+    return std::make_unique<keeper::client>(connect, options(session));
+  }
+
+  /// A client of member i only (it does not move to another member).
+  std::unique_ptr<keeper::client> client_of(size_t i, std::chrono::milliseconds session = std::chrono::milliseconds(4000)) const {
+    return std::make_unique<keeper::client>("127.0.0.1:" + std::to_string(client_ports_[i]), options(session));
+  }
+
+  /// Member i's leader role as its /keeper page shows it; nullopt if it is
+  /// not running. (Never ask a stopped member: its socket accepts but
+  /// nobody answers.)
+  std::optional<rlog::leader_status> status(size_t i) const {
+    if (!members[i] || !members[i]->running())
+      return std::nullopt;
+    return rlog::parse_leader_status(runtime::http_request(http_ports_[i], "GET /keeper HTTP/1.0\r\n\r\n"));
   }
 
   /// The leader's /keeper page shows every acceptor within 100 entries of
@@ -65,9 +78,7 @@ public:
   /// kill, or the survivors have no quorum that can commit.
   bool caught_up() const {
     for (size_t i = 0; i < members.size(); ++i) {
-      if (!members[i] || !members[i]->running())
-        continue;
-      auto s = rlog::parse_leader_status(runtime::http_request(http_ports_[i], "GET /keeper HTTP/1.0\r\n\r\n"));
+      auto s = status(i);
       if (!s || s->role != "leader")
         continue;
       return s->acceptors.size() == 3 && *rlog::max_acceptor_lag(*s) <= 100;
@@ -90,6 +101,13 @@ public:
   std::vector<std::unique_ptr<runtime::child_process>> members;
 
 private:
+  static keeper::client_options options(std::chrono::milliseconds session) {
+    keeper::client_options o;
+    o.session_timeout = session;
+    o.request_timeout = std::chrono::milliseconds(5000);
+    return o;
+  }
+
   temp_dir dir_;
   std::vector<std::string> extra_;
   std::string spec_;

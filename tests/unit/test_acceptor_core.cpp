@@ -1,5 +1,6 @@
 // The acceptor core, decision by decision: promises, votes and the election
-// restriction, log matching, truncation of unconfirmed suffixes, snapshots.
+// restriction, pre-votes and the leader's lease (check-quorum), log matching,
+// truncation of unconfirmed suffixes, snapshots.
 #include <gtest/gtest.h>
 
 #include "troupe/log/acceptor_core.hpp"
@@ -42,9 +43,23 @@ wire::AppendRequest append(uint64_t epoch, member_id leader, uint64_t prev_index
   return r;
 }
 
+constexpr uint32_t lease = 8;
+
+wire::VoteRequest pre_vote(uint64_t epoch, member_id candidate, uint64_t last_epoch, uint64_t last_index) {
+  auto r = vote(epoch, candidate, last_epoch, last_index);
+  r.set_pre_vote(true);
+  return r;
+}
+
 struct AcceptorCore : ::testing::Test {
-  acceptor_core a{"g", 1, {1, 2, 3}};
+  acceptor_core a{"g", 1, {1, 2, 3}, lease};
   acceptor_effects fx;
+
+  // The leader last heard falls silent for a whole lease.
+  void leader_goes_silent() {
+    for (uint32_t t = 0; t < lease; ++t)
+      a.tick();
+  }
 };
 
 } // namespace
@@ -66,6 +81,7 @@ TEST_F(AcceptorCore, VotesOncePerEpochAndPersistsThePromise) {
 
 TEST_F(AcceptorCore, RefusesACandidateBehindItsLog) {
   a.on_append(append(2, 2, 0, 0, {entry(1, 1), entry(2, 2)}), fx);
+  leader_goes_silent();
   EXPECT_FALSE(a.on_vote(vote(3, 3, 1, 5), fx).granted()); // older last epoch, longer log
   EXPECT_FALSE(a.on_vote(vote(4, 3, 2, 1), fx).granted()); // same epoch, shorter log
   EXPECT_TRUE(a.on_vote(vote(5, 3, 2, 2), fx).granted());  // as up to date
@@ -140,7 +156,7 @@ TEST_F(AcceptorCore, SnapshotCompactsAndInstalls) {
   EXPECT_TRUE(a.read(3, 10, 1 << 20, out));
   EXPECT_EQ(out.size(), 1u);
   // An acceptor far behind receives a snapshot and drops its log.
-  acceptor_core b{"g", 3, {1, 2, 3}};
+  acceptor_core b{"g", 3, {1, 2, 3}, lease};
   acceptor_effects bfx;
   b.on_append(append(1, 2, 0, 0, {entry(1, 1)}), bfx);
   wire::InstallSnapshot inst;
@@ -158,4 +174,71 @@ TEST_F(AcceptorCore, SnapshotCompactsAndInstalls) {
   EXPECT_EQ(bfx.snapshot_data, "state@10");
   // Appends continue after it.
   EXPECT_TRUE(b.on_append(append(2, 2, 10, 2, {entry(11, 2)}), bfx).success());
+}
+
+TEST(AcceptorLease, IsShorterThanTheEarliestElectionAndLongerThanAHeartbeat) {
+  EXPECT_EQ(lease_ticks_for(10, 2), 8u);
+  EXPECT_EQ(lease_ticks_for(3, 2), 3u); // never within a heartbeat period
+  EXPECT_EQ(lease_ticks_for(1, 0), 1u);
+}
+
+TEST_F(AcceptorCore, PreVoteIsAnsweredAsAVoteWouldBeButRecordsNothing) {
+  a.on_append(append(1, 2, 0, 0, {entry(1, 1), entry(2, 1)}), fx);
+  leader_goes_silent();
+  fx.clear();
+  auto before = a.hard_state().SerializeAsString();
+  auto yes = a.on_vote(pre_vote(2, 3, 1, 2), fx);
+  EXPECT_TRUE(yes.granted());
+  EXPECT_TRUE(yes.pre_vote());
+  EXPECT_EQ(yes.epoch(), 1u);                               // not raised
+  EXPECT_FALSE(a.on_vote(pre_vote(2, 3, 1, 1), fx).granted()); // log behind
+  EXPECT_FALSE(a.on_vote(pre_vote(1, 3, 1, 2), fx).granted()); // epoch 1's vote went to its leader
+  EXPECT_TRUE(a.on_vote(pre_vote(1, 2, 1, 2), fx).granted());  // ... who may ask again
+  EXPECT_TRUE(fx.empty());
+  EXPECT_EQ(a.hard_state().SerializeAsString(), before);
+  // Granting pre-votes took no vote: another candidate can still win epoch 2.
+  EXPECT_TRUE(a.on_vote(pre_vote(2, 2, 1, 2), fx).granted());
+  EXPECT_TRUE(a.on_vote(vote(2, 2, 1, 2), fx).granted());
+  EXPECT_EQ(a.hard_state().voted_for(), 2u);
+}
+
+TEST_F(AcceptorCore, WhileTheLeaderIsFreshVoteRequestsAreIgnored) {
+  a.on_append(append(1, 2, 0, 0, {entry(1, 1)}), fx);
+  fx.clear();
+  for (uint32_t t = 0; t + 1 < lease; ++t)
+    a.tick();
+  EXPECT_TRUE(a.leader_fresh());
+  // A member that lost touch with leader 2, even one with a longer log.
+  EXPECT_FALSE(a.on_vote(pre_vote(2, 3, 1, 5), fx).granted());
+  auto r = a.on_vote(vote(7, 3, 1, 5), fx);
+  EXPECT_FALSE(r.granted());
+  EXPECT_EQ(r.epoch(), 1u);
+  EXPECT_EQ(a.hard_state().epoch(), 1u); // its higher epoch was not adopted
+  EXPECT_TRUE(fx.empty());
+  // Every append of the leader renews the lease, a refused one too (it
+  // still proves the leader lives).
+  a.on_append(append(1, 2, 9, 1, {}), fx);
+  for (uint32_t t = 0; t + 1 < lease; ++t)
+    a.tick();
+  EXPECT_FALSE(a.on_vote(vote(7, 3, 1, 5), fx).granted());
+  // Once the leader has been silent for the lease, the candidate wins.
+  a.tick();
+  EXPECT_FALSE(a.leader_fresh());
+  EXPECT_TRUE(a.on_vote(pre_vote(2, 3, 1, 5), fx).granted());
+  EXPECT_TRUE(a.on_vote(vote(7, 3, 1, 5), fx).granted());
+  EXPECT_EQ(a.hard_state().epoch(), 7u);
+  EXPECT_TRUE(fx.hard_state_changed);
+}
+
+TEST_F(AcceptorCore, ARestartedAcceptorKnowsNoLeaderAndVotes) {
+  a.on_append(append(1, 2, 0, 0, {entry(1, 1)}), fx);
+  acceptor_core restarted{"g", 1, {1, 2, 3}, lease};
+  restarted.restore(a.hard_state(), a.snapshot(), {entry(1, 1)});
+  EXPECT_FALSE(restarted.leader_fresh());
+  acceptor_effects rfx;
+  EXPECT_TRUE(restarted.on_vote(vote(2, 3, 1, 1), rfx).granted());
+  // ... until the leader reaches it.
+  restarted.on_append(append(2, 3, 1, 1, {}), rfx);
+  EXPECT_TRUE(restarted.leader_fresh());
+  EXPECT_FALSE(restarted.on_vote(pre_vote(3, 2, 1, 1), rfx).granted());
 }

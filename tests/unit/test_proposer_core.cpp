@@ -1,4 +1,5 @@
-// The proposer core: elections (randomized timeouts, quorums, stepping down),
+// The proposer core: elections (randomized timeouts, pre-votes, quorums,
+// stepping down),
 // leading (epoch start re-proposing the inherited tail, zxids, pipelining,
 // commit by quorum of the current epoch only), catch-up of lagging acceptors,
 // and the read barrier.
@@ -48,7 +49,14 @@ wire::LogEntry entry(uint64_t index, uint64_t epoch) {
   return e;
 }
 
-// Ticks until the proposer starts an election; returns the ticks it took.
+wire::VoteResponse pre_granted(uint64_t epoch, member_id from, bool yes = true) {
+  auto r = granted(epoch, from, yes);
+  r.set_pre_vote(true);
+  return r;
+}
+
+// Ticks until the proposer starts an election (asks for pre-votes first);
+// returns the ticks it took.
 int tick_until_election(proposer_core& p) {
   for (int t = 1; t <= 1000; ++t) {
     proposer_effects fx;
@@ -59,10 +67,27 @@ int tick_until_election(proposer_core& p) {
   return -1;
 }
 
+// After the election timer fired: the local tail, then pre-vote grants from
+// every member; the proposer then asks for its tail again, for the real
+// election.
+void pass_pre_vote(proposer_core& p, uint64_t promised, uint64_t last_epoch, uint64_t last_index) {
+  proposer_effects fx;
+  p.on_local_tail(promised, last_epoch, last_index, 0, {}, fx);
+  ASSERT_FALSE(fx.votes.empty());
+  ASSERT_TRUE(fx.votes[0].second.pre_vote());
+  auto asked = fx.votes[0].second.epoch();
+  fx.clear();
+  for (auto m : p.config().members)
+    p.on_vote_response(pre_granted(asked, m), fx);
+  ASSERT_TRUE(fx.query_local_tail);
+  ASSERT_EQ(p.role(), proposer_role::candidate);
+}
+
 // Makes p (member 1) leader of epoch 1 over a local log ending at (last_epoch, last_index).
 proposer_effects elect(proposer_core& p, uint64_t last_epoch = 0, uint64_t last_index = 0,
                        std::vector<wire::LogEntry> tail = {}) {
   tick_until_election(p);
+  pass_pre_vote(p, 0, last_epoch, last_index);
   proposer_effects fx;
   p.on_local_tail(0, last_epoch, last_index, 0, {}, fx);
   fx.clear();
@@ -92,6 +117,7 @@ TEST(ProposerCore, ElectionTimeoutsAreRandomizedWithinBounds) {
 TEST(ProposerCore, CandidateTakesAnEpochAboveItsAcceptorsPromise) {
   proposer_core p{config(1), 7};
   tick_until_election(p);
+  pass_pre_vote(p, 41, 3, 17);
   proposer_effects fx;
   p.on_local_tail(41, 3, 17, 0, {}, fx);
   EXPECT_EQ(p.epoch(), 42u);
@@ -104,6 +130,7 @@ TEST(ProposerCore, CandidateTakesAnEpochAboveItsAcceptorsPromise) {
 TEST(ProposerCore, WinsWithAQuorumOnlyAndStepsDownOnAHigherEpoch) {
   proposer_core p{config(1), 7};
   tick_until_election(p);
+  pass_pre_vote(p, 0, 0, 0);
   proposer_effects fx;
   p.on_local_tail(0, 0, 0, 0, {}, fx);
   fx.clear();
@@ -268,4 +295,128 @@ TEST(ProposerCore, LeaderWithoutAQuorumStepsDown) {
   for (int i = 0; i < 25 && p.leading(); ++i)
     p.tick(fx);
   EXPECT_FALSE(p.leading());
+}
+
+TEST(ProposerCore, ATimedOutFollowerAsksForPreVotesAndRaisesNothing) {
+  proposer_core p{config(1), 7};
+  tick_until_election(p);
+  EXPECT_TRUE(p.pre_voting());
+  proposer_effects fx;
+  p.on_local_tail(41, 3, 17, 0, {}, fx);
+  ASSERT_EQ(fx.votes.size(), 3u);
+  for (auto& [to, req] : fx.votes) {
+    EXPECT_TRUE(req.pre_vote());
+    EXPECT_EQ(req.epoch(), 42u); // the epoch it would take
+    EXPECT_EQ(req.last_epoch(), 3u);
+    EXPECT_EQ(req.last_index(), 17u);
+  }
+  EXPECT_EQ(p.epoch(), 0u);
+  EXPECT_EQ(p.role(), proposer_role::follower);
+  EXPECT_FALSE(fx.leader_changed);
+}
+
+TEST(ProposerCore, WithoutAPreVoteQuorumTheEpochIsNeverRaised) {
+  proposer_core p{config(1), 7};
+  // Many timeouts; each time only its own acceptor grants (the others still
+  // hear the leader, and refuse at their epoch 41).
+  for (int round = 0; round < 20; ++round) {
+    ASSERT_GT(tick_until_election(p), 0);
+    proposer_effects fx;
+    p.on_local_tail(41, 3, 17, 0, {}, fx);
+    for (auto& [to, req] : fx.votes)
+      ASSERT_TRUE(req.pre_vote());
+    fx.clear();
+    p.on_vote_response(pre_granted(41, 1), fx);
+    p.on_vote_response(pre_granted(41, 1), fx); // a duplicate does not count twice
+    p.on_vote_response(pre_granted(41, 2, false), fx);
+    p.on_vote_response(pre_granted(41, 3, false), fx);
+    EXPECT_FALSE(fx.query_local_tail);
+    EXPECT_TRUE(fx.votes.empty());
+    EXPECT_EQ(p.role(), proposer_role::follower);
+    EXPECT_EQ(p.epoch(), 0u);
+  }
+}
+
+TEST(ProposerCore, APreVoteQuorumStartsTheRealElection) {
+  proposer_core p{config(1), 7};
+  tick_until_election(p);
+  proposer_effects fx;
+  p.on_local_tail(41, 3, 17, 0, {}, fx);
+  fx.clear();
+  p.on_vote_response(pre_granted(41, 1), fx);
+  EXPECT_FALSE(fx.query_local_tail);
+  p.on_vote_response(granted(41, 3), fx); // a real vote's answer is not a pre-vote grant
+  EXPECT_FALSE(fx.query_local_tail);
+  p.on_vote_response(pre_granted(41, 3), fx);
+  EXPECT_TRUE(fx.query_local_tail); // fresh tail for the vote requests
+  EXPECT_EQ(p.role(), proposer_role::candidate);
+  fx.clear();
+  p.on_local_tail(41, 3, 17, 0, {}, fx);
+  ASSERT_EQ(fx.votes.size(), 3u);
+  EXPECT_FALSE(fx.votes[0].second.pre_vote());
+  EXPECT_EQ(fx.votes[0].second.epoch(), 42u);
+  EXPECT_EQ(p.epoch(), 42u);
+}
+
+TEST(ProposerCore, APreVoteRefusedAtAHigherEpochAsksAboveItNextTime) {
+  proposer_core p{config(1), 7};
+  tick_until_election(p);
+  proposer_effects fx;
+  p.on_local_tail(4, 3, 17, 0, {}, fx);
+  fx.clear();
+  p.on_vote_response(pre_granted(9, 2, false), fx); // acceptor 2 promised epoch 9
+  EXPECT_FALSE(p.pre_voting());
+  EXPECT_EQ(p.epoch(), 9u);
+  tick_until_election(p);
+  fx.clear();
+  p.on_local_tail(4, 3, 17, 0, {}, fx);
+  ASSERT_FALSE(fx.votes.empty());
+  EXPECT_EQ(fx.votes[0].second.epoch(), 10u);
+}
+
+TEST(ProposerCore, HearingTheLeaderEndsThePreVote) {
+  proposer_core p{config(1), 7};
+  tick_until_election(p);
+  proposer_effects fx;
+  p.on_local_tail(4, 4, 17, 0, {}, fx);
+  fx.clear();
+  p.on_leader_seen(4, 2, fx); // its appends reach the local acceptor again
+  EXPECT_FALSE(p.pre_voting());
+  EXPECT_EQ(p.leader(), 2u);
+  p.on_vote_response(pre_granted(4, 1), fx);
+  p.on_vote_response(pre_granted(4, 3), fx);
+  EXPECT_FALSE(fx.query_local_tail);
+  EXPECT_EQ(p.role(), proposer_role::follower);
+}
+
+TEST(ProposerCore, ATimedOutCandidateAsksForPreVotesAgain) {
+  proposer_core p{config(1), 7};
+  tick_until_election(p);
+  pass_pre_vote(p, 0, 0, 0);
+  proposer_effects fx;
+  p.on_local_tail(0, 0, 0, 0, {}, fx); // votes for epoch 1, never answered
+  tick_until_election(p);
+  EXPECT_TRUE(p.pre_voting());
+  EXPECT_EQ(p.role(), proposer_role::follower);
+  fx.clear();
+  p.on_vote_response(granted(1, 2), fx); // a late vote of the abandoned election
+  p.on_vote_response(granted(1, 3), fx);
+  EXPECT_FALSE(p.leading());
+  EXPECT_FALSE(fx.query_local_tail);
+}
+
+TEST(ProposerCore, LeaderHeardByAQuorumKeepsLeading) {
+  proposer_core p{config(1), 7};
+  elect(p);
+  proposer_effects fx;
+  // Acceptor 3 is gone for good; 1 (local) and 2 answer every heartbeat.
+  for (int i = 0; i < 200; ++i) {
+    fx.clear();
+    p.tick(fx);
+    auto sent = fx.appends;
+    for (auto& [to, req] : sent)
+      if (to != 3)
+        p.on_append_response(ack(1, to, req.prev_index() + static_cast<uint64_t>(req.entries_size()), req.seq()), fx);
+    ASSERT_TRUE(p.leading()) << "tick " << i;
+  }
 }

@@ -118,7 +118,8 @@ caf::behavior acceptor(acceptor_actor* self, node_env* env, group_config cfg, me
   std::vector<member_id> ids;
   for (auto& [id, node] : st.cfg.members)
     ids.push_back(id);
-  st.core = std::make_unique<acceptor_core>(st.cfg.group, me, ids);
+  st.core = std::make_unique<acceptor_core>(
+    st.cfg.group, me, ids, lease_ticks_for(st.cfg.election_ticks_min, st.cfg.heartbeat_ticks));
   st.store = std::make_unique<persistence::log_store>(*kv);
   auto contents = st.store->load();
   st.durable_last = contents.entries.empty() ? contents.snapshot.index()
@@ -134,6 +135,7 @@ caf::behavior acceptor(acceptor_actor* self, node_env* env, group_config cfg, me
   st.log.info("acceptor started", {{"group", st.cfg.group}, {"member", me},
                                    {"epoch", st.core->hard_state().epoch()},
                                    {"last_index", st.core->last_index()}});
+  self->send(self, local::tick::value);
   return {
     [self](const wire::VoteRequest& req) {
       if (refuse_foreign(self, req.group(), req.candidate()))
@@ -198,6 +200,11 @@ caf::behavior acceptor(acceptor_actor* self, node_env* env, group_config cfg, me
       }
     },
     [self](local::flush) { flush(self); },
+    [self](local::tick) {
+      // Ages the leader's lease in the proposers' unit of time.
+      self->delayed_send(self, self->state.cfg.tick, local::tick::value);
+      self->state.core->tick();
+    },
   };
 }
 

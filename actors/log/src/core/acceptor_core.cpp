@@ -4,8 +4,14 @@
 
 namespace troupe::rlog {
 
-acceptor_core::acceptor_core(std::string group, member_id self, std::vector<member_id> members)
-  : group_(std::move(group)), self_(self), members_(std::move(members)) {}
+uint32_t lease_ticks_for(uint32_t election_ticks_min, uint32_t heartbeat_ticks) {
+  uint32_t below_timeout = election_ticks_min > 2 ? election_ticks_min - 2 : 1;
+  return std::max(below_timeout, heartbeat_ticks + 1);
+}
+
+acceptor_core::acceptor_core(std::string group, member_id self, std::vector<member_id> members,
+                             uint32_t lease_ticks)
+  : group_(std::move(group)), self_(self), members_(std::move(members)), lease_ticks_(lease_ticks) {}
 
 void acceptor_core::restore(const wire::HardState& hs, const wire::SnapshotMeta& snapshot,
                             std::vector<wire::LogEntry> entries) {
@@ -57,17 +63,38 @@ bool acceptor_core::observe_epoch(uint64_t epoch, acceptor_effects& fx) {
   return true;
 }
 
+void acceptor_core::tick() {
+  if (ticks_since_leader_ < lease_ticks_)
+    ++ticks_since_leader_;
+}
+
+void acceptor_core::heard_leader(member_id leader) {
+  leader_ = leader;
+  ticks_since_leader_ = 0;
+}
+
+bool acceptor_core::could_vote(const wire::VoteRequest& req) const {
+  // Raft's election restriction: never help a candidate that lacks an
+  // entry we hold, since that entry may be committed.
+  bool up_to_date = req.last_epoch() > last_epoch() ||
+                    (req.last_epoch() == last_epoch() && req.last_index() >= last_index());
+  bool free = req.epoch() > hs_.epoch() ||
+              (req.epoch() == hs_.epoch() &&
+               (hs_.voted_for() == 0 || hs_.voted_for() == req.candidate()));
+  return up_to_date && free;
+}
+
 wire::VoteResponse acceptor_core::on_vote(const wire::VoteRequest& req, acceptor_effects& fx) {
   wire::VoteResponse resp;
   resp.set_group(group_);
   resp.set_from(self_);
-  if (req.group() == group_ && is_member(req.candidate()) && observe_epoch(req.epoch(), fx)) {
-    // Raft's election restriction: never help a candidate that lacks an
-    // entry we hold, since that entry may be committed.
-    bool up_to_date = req.last_epoch() > last_epoch() ||
-                      (req.last_epoch() == last_epoch() && req.last_index() >= last_index());
-    bool free = hs_.voted_for() == 0 || hs_.voted_for() == req.candidate();
-    if (up_to_date && free) {
+  resp.set_pre_vote(req.pre_vote());
+  // While the leader is fresh, the candidate is a member that lost touch
+  // with it, not a sign that it died: ignore it (check-quorum).
+  if (req.group() == group_ && is_member(req.candidate()) && !leader_fresh()) {
+    if (req.pre_vote()) {
+      resp.set_granted(could_vote(req));
+    } else if (observe_epoch(req.epoch(), fx) && could_vote(req)) {
       if (hs_.voted_for() != req.candidate()) {
         hs_.set_voted_for(req.candidate());
         fx.hard_state_changed = true;
@@ -98,7 +125,7 @@ wire::AppendResponse acceptor_core::on_append(const wire::AppendRequest& req, ac
     hs_.set_voted_for(req.leader());
     fx.hard_state_changed = true;
   }
-  leader_ = req.leader();
+  heard_leader(req.leader());
   // Log matching: we must hold the entry before the new ones.
   auto prev = req.prev_index();
   if (prev > last_index())
@@ -154,7 +181,7 @@ wire::InstallSnapshotResponse acceptor_core::on_install_snapshot(const wire::Ins
     resp.set_epoch(hs_.epoch());
     return resp;
   }
-  leader_ = req.leader();
+  heard_leader(req.leader());
   auto& meta = req.meta();
   if (meta.index() > snapshot_.index()) {
     auto old_first = first_index();

@@ -34,7 +34,7 @@ void proposer_core::tick(proposer_effects& fx) {
   ++ticks_;
   if (role_ != proposer_role::leader) {
     if (++election_elapsed_ >= election_timeout_)
-      start_election(fx);
+      start_pre_vote(fx);
     return;
   }
   if (!started_)
@@ -66,6 +66,52 @@ void proposer_core::tick(proposer_effects& fx) {
   }
 }
 
+void proposer_core::start_pre_vote(proposer_effects& fx) {
+  // A candidate whose election timed out asks again first: a real election
+  // raises epochs, so it is only held when a quorum would take part.
+  if (role_ == proposer_role::candidate) {
+    role_ = proposer_role::follower;
+    votes_.clear();
+    won_ = false;
+  }
+  prevoting_ = true;
+  prevote_epoch_ = 0;
+  prevotes_.clear();
+  reset_election_timer();
+  // The pre-vote requests state the local log's tail and promise.
+  fx.query_local_tail = true;
+}
+
+void proposer_core::on_pre_vote_response(const wire::VoteResponse& resp, proposer_effects& fx) {
+  if (!prevoting_ || prevote_epoch_ == 0)
+    return;
+  if (!resp.granted()) {
+    // The voter promised that epoch or a later one: ask above it next time.
+    if (resp.epoch() >= prevote_epoch_)
+      become_follower(resp.epoch(), 0, fx);
+    return;
+  }
+  prevotes_.insert(resp.from());
+  if (prevotes_.size() >= quorum()) {
+    prevoting_ = false;
+    start_election(fx);
+  }
+}
+
+void proposer_core::ask_votes(uint64_t epoch, bool pre_vote, uint64_t last_epoch,
+                              uint64_t last_index, proposer_effects& fx) {
+  for (auto m : cfg_.members) {
+    wire::VoteRequest req;
+    req.set_group(cfg_.group);
+    req.set_epoch(epoch);
+    req.set_candidate(cfg_.self);
+    req.set_last_epoch(last_epoch);
+    req.set_last_index(last_index);
+    req.set_pre_vote(pre_vote);
+    fx.votes.emplace_back(m, std::move(req));
+  }
+}
+
 void proposer_core::start_election(proposer_effects& fx) {
   role_ = proposer_role::candidate;
   leader_ = 0;
@@ -83,6 +129,7 @@ void proposer_core::become_follower(uint64_t epoch, member_id leader, proposer_e
   role_ = proposer_role::follower;
   epoch_ = epoch;
   leader_ = leader;
+  prevoting_ = false;
   won_ = false;
   started_ = false;
   window_.clear();
@@ -98,6 +145,11 @@ void proposer_core::become_follower(uint64_t epoch, member_id leader, proposer_e
 void proposer_core::on_local_tail(uint64_t promised_epoch, uint64_t last_epoch,
                                   uint64_t last_index, uint64_t prev_epoch,
                                   std::vector<wire::LogEntry> entries, proposer_effects& fx) {
+  if (prevoting_) {
+    prevote_epoch_ = std::max(epoch_, promised_epoch) + 1;
+    ask_votes(prevote_epoch_, true, last_epoch, last_index, fx);
+    return;
+  }
   if (role_ != proposer_role::candidate)
     return;
   if (won_) {
@@ -111,20 +163,16 @@ void proposer_core::on_local_tail(uint64_t promised_epoch, uint64_t last_epoch,
   }
   epoch_ = std::max(epoch_, promised_epoch) + 1;
   votes_.clear();
-  for (auto m : cfg_.members) {
-    wire::VoteRequest req;
-    req.set_group(cfg_.group);
-    req.set_epoch(epoch_);
-    req.set_candidate(cfg_.self);
-    req.set_last_epoch(last_epoch);
-    req.set_last_index(last_index);
-    fx.votes.emplace_back(m, std::move(req));
-  }
+  ask_votes(epoch_, false, last_epoch, last_index, fx);
 }
 
 void proposer_core::on_vote_response(const wire::VoteResponse& resp, proposer_effects& fx) {
   if (resp.group() != cfg_.group)
     return;
+  if (resp.pre_vote()) {
+    on_pre_vote_response(resp, fx);
+    return;
+  }
   if (resp.epoch() > epoch_) {
     become_follower(resp.epoch(), 0, fx);
     return;

@@ -10,6 +10,13 @@
 // `acceptor_effects`; the shell writes that (synced) before it sends the
 // returned reply. That ordering is what makes a vote or an acknowledgement
 // durable.
+//
+// Check-quorum: the acceptor counts the shell's ticks since the leader of its
+// epoch last reached it. While that leader is fresh (fewer than `lease_ticks`)
+// it ignores vote requests, real or pre-vote: it neither adopts their epoch
+// nor votes, so a member that lost touch with a live leader (restarted,
+// partitioned, paused) cannot depose it. Pre-votes are answered as a vote
+// would be, but change nothing.
 #pragma once
 
 #include <cstdint>
@@ -43,14 +50,24 @@ struct acceptor_effects {
   void clear() { *this = acceptor_effects{}; }
 };
 
+/// How many ticks an acceptor trusts the leader it last heard: shorter than
+/// the earliest a proposer that heard the same leader can time out
+/// (`election_ticks_min`, less a tick of timer phase on the acceptor's side
+/// and one on the proposer's, whose leader_seen notes come at most once per
+/// tick), so a real leader death never waits for a lease; longer than the
+/// heartbeat period, so a live leader's lease never lapses.
+uint32_t lease_ticks_for(uint32_t election_ticks_min, uint32_t heartbeat_ticks);
+
 class acceptor_core {
 public:
-  acceptor_core(std::string group, member_id self, std::vector<member_id> members);
+  acceptor_core(std::string group, member_id self, std::vector<member_id> members,
+                uint32_t lease_ticks);
 
   /// Restores what the acceptor persisted.
   void restore(const wire::HardState& hs, const wire::SnapshotMeta& snapshot,
                std::vector<wire::LogEntry> entries);
 
+  /// A vote or (req.pre_vote) a pre-vote; a pre-vote never adds effects.
   wire::VoteResponse on_vote(const wire::VoteRequest& req, acceptor_effects& fx);
   wire::AppendResponse on_append(const wire::AppendRequest& req, acceptor_effects& fx);
   wire::InstallSnapshotResponse on_install_snapshot(const wire::InstallSnapshot& req,
@@ -61,6 +78,11 @@ public:
   /// it covers. Ignored unless it is newer than the current snapshot and
   /// matches the log (same epoch at meta.index).
   bool compact(const wire::SnapshotMeta& meta, std::string data, acceptor_effects& fx);
+
+  /// One period of the shell's timer (the proposers' tick): ages the lease.
+  void tick();
+  /// The leader of the current epoch reached this acceptor within the lease.
+  bool leader_fresh() const { return leader_ != 0 && ticks_since_leader_ < lease_ticks_; }
 
   /// A follower's catch-up: committed entries from req.from_index, or, if
   /// that part was compacted, the snapshot (whose bytes the shell keeps and
@@ -93,6 +115,9 @@ private:
   const wire::LogEntry& at(uint64_t index) const { return log_[index - first_index()]; }
   /// Adopts `epoch` if newer (clearing the vote); returns false if stale.
   bool observe_epoch(uint64_t epoch, acceptor_effects& fx);
+  /// Whether a vote for req.candidate in req.epoch would be granted now.
+  bool could_vote(const wire::VoteRequest& req) const;
+  void heard_leader(member_id leader);
 
   std::string group_;
   member_id self_;
@@ -102,6 +127,8 @@ private:
   std::deque<wire::LogEntry> log_;
   uint64_t commit_index_ = 0;
   member_id leader_ = 0;
+  uint32_t lease_ticks_;
+  uint32_t ticks_since_leader_ = 0;
 };
 
 } // namespace troupe::rlog

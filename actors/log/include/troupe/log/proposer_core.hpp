@@ -3,9 +3,13 @@
 // messages to send and the entries that became committed.
 //
 // Election: after a randomized timeout without a live leader, a proposer
-// takes the next epoch and asks every acceptor for a vote, stating its local
-// acceptor's log tail; acceptors refuse candidates behind them, so the winner
-// holds every committed entry. Leading: the winner re-proposes the tail it
+// first asks every acceptor whether it could win the next epoch (a pre-vote:
+// nothing is raised or recorded anywhere); only with a quorum of pre-vote
+// grants does it take the next epoch and ask every acceptor for a vote,
+// stating its local acceptor's log tail; acceptors refuse candidates behind
+// them, so the winner holds every committed entry. Acceptors that still hear
+// a live leader refuse both, so a member that lost touch with a healthy
+// leader (restarted, partitioned) cannot depose it. Leading: the winner re-proposes the tail it
 // inherited (entries after its acceptor's commit point) under its epoch by
 // appending an epoch-start entry after it, then streams appends to every
 // acceptor, pipelined (up to max_inflight per acceptor) and batched, and
@@ -76,10 +80,12 @@ public:
   /// The local acceptor's state, as asked for by query_local_tail. A
   /// candidate takes an epoch above `promised_epoch`: proposers keep no
   /// state of their own, and a restarted one must never lead an epoch twice.
+  /// Before that, a proposer that is pre-voting asks for that epoch.
   void on_local_tail(uint64_t promised_epoch, uint64_t last_epoch, uint64_t last_index,
                      uint64_t prev_epoch,
                      std::vector<wire::LogEntry> entries, proposer_effects& fx);
 
+  /// An answer to a vote or (resp.pre_vote) a pre-vote request.
   void on_vote_response(const wire::VoteResponse& resp, proposer_effects& fx);
   void on_append_response(const wire::AppendResponse& resp, proposer_effects& fx);
 
@@ -109,6 +115,8 @@ public:
   void read_barrier(uint64_t id, proposer_effects& fx);
 
   proposer_role role() const { return role_; }
+  /// A follower asking for pre-votes (its election timer fired).
+  bool pre_voting() const { return prevoting_; }
   bool leading() const { return role_ == proposer_role::leader && started_; }
   uint64_t epoch() const { return epoch_; }
   member_id leader() const { return leader_; }
@@ -130,6 +138,11 @@ public:
 private:
   size_t quorum() const { return cfg_.members.size() / 2 + 1; }
   void reset_election_timer();
+  void start_pre_vote(proposer_effects& fx);
+  void on_pre_vote_response(const wire::VoteResponse& resp, proposer_effects& fx);
+  /// Vote requests for `epoch` (pre-votes or real ones) stating the local tail.
+  void ask_votes(uint64_t epoch, bool pre_vote, uint64_t last_epoch, uint64_t last_index,
+                 proposer_effects& fx);
   void start_election(proposer_effects& fx);
   void become_follower(uint64_t epoch, member_id leader, proposer_effects& fx);
   void start_leading(uint64_t last_epoch, uint64_t last_index, uint64_t prev_epoch,
@@ -153,6 +166,9 @@ private:
   uint32_t election_timeout_ = 0;
   uint32_t heartbeat_elapsed_ = 0;
   std::set<member_id> votes_;
+  bool prevoting_ = false;       // a follower waiting for pre-vote grants
+  uint64_t prevote_epoch_ = 0;   // the epoch asked for (0: the local tail is not known yet)
+  std::set<member_id> prevotes_;
   bool won_ = false;      // a candidate that won waits for its local tail
   bool started_ = false;  // a leader whose epoch-start entry is appended
   // Leader state.
