@@ -443,12 +443,14 @@ public:
     if (members_.at(l).proposer->commit_index() < 1)
       return false;
     for (auto& [i, m] : members_)
-      if (m.acceptor->hard_state().epoch() != epoch || m.acceptor->leader() != l ||
+      if (m.acceptor->hard_state().epoch() != epoch || m.proposer->epoch() != epoch ||
+          m.acceptor->leader() != l ||
           !m.acceptor->leader_fresh() || (i != l && m.proposer->role() != proposer_role::follower))
         return false;
     for (auto& msg : inflight_)
-      if (auto* v = std::get_if<wire::VoteRequest>(&msg.body); v && !v->pre_vote())
-        return false;
+      if (std::holds_alternative<wire::VoteRequest>(msg.body) ||
+          std::holds_alternative<wire::VoteResponse>(msg.body))
+        return false; // the election is over: not even a late answer left
     return true;
   }
 

@@ -245,6 +245,10 @@ TEST(ProposerCore, ABatchOfCommandsIsOneEntryWithConsecutiveZxids) {
 TEST(ProposerCore, LaggingAcceptorBacksOffAndIsFedFromTheLocalLog) {
   proposer_core p{config(1), 7};
   auto fx = elect(p, 1, 10, {entry(9, 1), entry(10, 1)});
+  uint64_t seq = 0;
+  for (auto& [to, req] : fx.appends)
+    if (to == 3)
+      seq = req.seq();
   fx.clear();
   wire::AppendResponse refuse;
   refuse.set_group("g");
@@ -252,6 +256,7 @@ TEST(ProposerCore, LaggingAcceptorBacksOffAndIsFedFromTheLocalLog) {
   refuse.set_from(3);
   refuse.set_success(false);
   refuse.set_last_index(4); // acceptor 3 holds only 1..4
+  refuse.set_seq(seq);
   p.on_append_response(refuse, fx);
   ASSERT_EQ(fx.fetches.size(), 1u);
   EXPECT_EQ(fx.fetches[0], std::make_pair(member_id{3}, uint64_t{5}));
@@ -345,7 +350,7 @@ TEST(ProposerCore, APreVoteQuorumStartsTheRealElection) {
   fx.clear();
   p.on_vote_response(pre_granted(41, 1), fx);
   EXPECT_FALSE(fx.query_local_tail);
-  p.on_vote_response(granted(41, 3), fx); // a real vote's answer is not a pre-vote grant
+  p.on_vote_response(granted(0, 3), fx); // a real vote's answer is not a pre-vote grant
   EXPECT_FALSE(fx.query_local_tail);
   p.on_vote_response(pre_granted(41, 3), fx);
   EXPECT_TRUE(fx.query_local_tail); // fresh tail for the vote requests
@@ -419,4 +424,55 @@ TEST(ProposerCore, LeaderHeardByAQuorumKeepsLeading) {
         p.on_append_response(ack(1, to, req.prev_index() + static_cast<uint64_t>(req.entries_size()), req.seq()), fx);
     ASSERT_TRUE(p.leading()) << "tick " << i;
   }
+}
+
+TEST(ProposerCore, ACandidateNobodyTookUpFollowsTheLiveLeader) {
+  proposer_core p{config(1), 7};
+  tick_until_election(p);
+  pass_pre_vote(p, 4, 4, 17);
+  proposer_effects fx;
+  p.on_local_tail(4, 4, 17, 0, {}, fx); // asks for epoch 5; acceptors that hear leader 2 ignore it
+  EXPECT_EQ(p.epoch(), 5u);
+  fx.clear();
+  p.on_leader_seen(4, 2, fx);
+  EXPECT_EQ(p.role(), proposer_role::follower);
+  EXPECT_EQ(p.epoch(), 4u);
+  EXPECT_EQ(p.leader(), 2u);
+  p.on_vote_response(granted(5, 2), fx); // late votes of the abandoned election
+  p.on_vote_response(granted(5, 3), fx);
+  EXPECT_FALSE(fx.query_local_tail);
+  EXPECT_FALSE(p.leading());
+}
+
+TEST(ProposerCore, AStaleRefusalDoesNotMoveTheBackoffForward) {
+  proposer_core p{config(1), 7};
+  auto fx = elect(p, 1, 10, {entry(9, 1), entry(10, 1)});
+  uint64_t first = 0;
+  for (auto& [to, req] : fx.appends)
+    if (to == 3)
+      first = req.seq();
+  fx.clear();
+  auto refusal = [](uint64_t seq, uint64_t last) {
+    wire::AppendResponse r;
+    r.set_group("g");
+    r.set_epoch(1);
+    r.set_from(3);
+    r.set_success(false);
+    r.set_last_index(last);
+    r.set_seq(seq);
+    return r;
+  };
+  p.on_append_response(refusal(first, 9), fx); // 10 differs: resend from 10
+  ASSERT_FALSE(fx.appends.empty());
+  EXPECT_EQ(fx.appends.back().second.prev_index(), 9u);
+  auto resent = fx.appends.back().second.seq();
+  fx.clear();
+  p.on_append_response(refusal(resent, 8), fx); // 9 differs too: from 9
+  ASSERT_FALSE(fx.appends.empty());
+  EXPECT_EQ(fx.appends.back().second.prev_index(), 8u);
+  fx.clear();
+  // A duplicate of the first refusal, late: its hint is out of date.
+  p.on_append_response(refusal(first, 9), fx);
+  EXPECT_EQ(p.peers().at(3).next, 12u); // the resend from 9 stays in flight
+  EXPECT_TRUE(fx.appends.empty());      // and is not cut short by a restart from 10
 }

@@ -57,6 +57,7 @@ void proposer_core::tick(proposer_effects& fx) {
       p.inflight = 0;
       p.next = p.match + 1;
       p.fetching = false;
+      p.rewound_at_seq = seq_;
     }
   }
   if (++heartbeat_elapsed_ >= cfg_.heartbeat_ticks) {
@@ -383,12 +384,16 @@ void proposer_core::on_append_response(const wire::AppendResponse& resp, propose
     p.match = std::max(p.match, resp.match_index());
     p.next = std::max(p.next, p.match + 1);
     advance_commit(fx);
-  } else {
+  } else if (resp.seq() > p.rewound_at_seq) {
     // The acceptor lacks the entry before what we sent: back off to its
     // tail (never below what it is known to hold) and restart the pipeline.
+    // (A refusal of an append sent before the last restart is stale: its
+    // tail hint would move `next` past where the acceptor diverges, and
+    // reordered refusals could then bounce it there and back forever.)
     p.next = std::max(p.match + 1, std::min(p.next, resp.last_index() + 1));
     p.inflight = 0;
     p.fetching = false;
+    p.rewound_at_seq = seq_;
   }
   check_reads(fx);
   send_to(resp.from(), false, fx);
@@ -443,13 +448,19 @@ void proposer_core::check_reads(proposer_effects& fx) {
 }
 
 void proposer_core::on_leader_seen(uint64_t epoch, member_id leader, proposer_effects& fx) {
-  if (epoch > epoch_ || (epoch == epoch_ && role_ != proposer_role::leader)) {
-    if (leader == cfg_.self && epoch == epoch_)
-      return;
-    become_follower(epoch, leader, fx);
-  } else if (epoch == epoch_ && leader == leader_) {
-    election_elapsed_ = 0;
+  if (role_ == proposer_role::leader) {
+    if (epoch > epoch_)
+      become_follower(epoch, leader, fx);
+    else if (epoch == epoch_ && leader == leader_)
+      election_elapsed_ = 0;
+    return;
   }
+  if (leader == cfg_.self && epoch == epoch_)
+    return;
+  // Below our epoch too: an election nobody took up (acceptors that hear a
+  // live leader ignore it). The next one still starts above the local
+  // acceptor's promise, so no epoch is led twice.
+  become_follower(epoch, leader, fx);
 }
 
 } // namespace troupe::rlog

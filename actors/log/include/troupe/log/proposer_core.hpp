@@ -130,6 +130,7 @@ public:
     size_t inflight = 0;
     uint64_t last_ack_tick = 0;
     uint64_t acked_seq = 0;        // highest append seq answered
+    uint64_t rewound_at_seq = 0;   // appends up to this seq were sent before the last restart
     bool fetching = false;
     uint64_t fetch_tick = 0;       // when the fetch (or snapshot) started
   };
