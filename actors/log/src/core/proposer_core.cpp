@@ -378,18 +378,20 @@ void proposer_core::on_append_response(const wire::AppendResponse& resp, propose
   auto& p = it->second;
   p.last_ack_tick = ticks_;
   p.acked_seq = std::max(p.acked_seq, resp.seq());
-  if (p.inflight > 0)
+  // An answer to an append sent before the pipeline last restarted: not one
+  // of those in flight now, and its refusal's tail hint is out of date (it
+  // would move `next` past where the acceptor diverges, and reordered
+  // refusals could bounce it there and back while appends pile up).
+  bool stale = resp.seq() <= p.rewound_at_seq;
+  if (p.inflight > 0 && !stale)
     --p.inflight;
   if (resp.success()) {
     p.match = std::max(p.match, resp.match_index());
     p.next = std::max(p.next, p.match + 1);
     advance_commit(fx);
-  } else if (resp.seq() > p.rewound_at_seq) {
+  } else if (!stale) {
     // The acceptor lacks the entry before what we sent: back off to its
     // tail (never below what it is known to hold) and restart the pipeline.
-    // (A refusal of an append sent before the last restart is stale: its
-    // tail hint would move `next` past where the acceptor diverges, and
-    // reordered refusals could then bounce it there and back forever.)
     p.next = std::max(p.match + 1, std::min(p.next, resp.last_index() + 1));
     p.inflight = 0;
     p.fetching = false;
