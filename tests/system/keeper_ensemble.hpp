@@ -20,6 +20,18 @@
 
 namespace troupe::test {
 
+/// Polls `pred` every 10 ms until true or `timeout`.
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
 class keeper_ensemble {
 public:
   /// `extra` flags go to every member (timeouts, snapshot interval, ...).

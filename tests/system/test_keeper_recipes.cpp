@@ -60,17 +60,7 @@ struct ensemble : troupe::test::keeper_ensemble {
 
 ensemble* group = nullptr;
 
-// Polls `pred` every 10 ms until true or `timeout`.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 5s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
+using troupe::test::eventually;
 
 // Failures inside worker threads, reported by the test thread.
 struct failures {

@@ -27,17 +27,7 @@ struct stable_leader {
   uint64_t epoch = 0;
 };
 
-// Polls `done` until it holds; false after `limit`.
-template <class F>
-bool eventually(F done, std::chrono::seconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
+using troupe::test::eventually;
 
 // Member i follows leader `l` in its epoch (its proposer heard the leader).
 bool follows(const ensemble& e, size_t i, const stable_leader& l) {

@@ -3,7 +3,9 @@
 // `pending` until a flush writes all effects in one synced batch, then the
 // answers go out. The flush is a message the actor sends itself when the
 // first input of a batch arrives, so every input already queued by then joins
-// the batch: the busier the acceptor, the more one fsync covers.
+// the batch: the busier the acceptor, the more one fsync covers. A timer of
+// the proposers' tick ages the core's leader lease (votes are ignored while
+// the leader is fresh).
 #include <chrono>
 
 #include "log_actors.hpp"
