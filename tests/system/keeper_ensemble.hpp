@@ -67,7 +67,8 @@ public:
     for (size_t i = 0; i < members.size(); ++i) {
       if (!members[i] || !members[i]->running())
         continue;
-      auto s = rlog::parse_leader_status(runtime::http_request(http_ports_[i], "GET /keeper HTTP/1.0\r\n\r\n"));
+      auto page = runtime::http_get(http_ports_[i], "/keeper");
+      auto s = page ? rlog::parse_leader_status(page->body) : std::nullopt;
       if (!s || s->role != "leader")
         continue;
       return s->acceptors.size() == 3 && *rlog::max_acceptor_lag(*s) <= 100;
