@@ -33,7 +33,7 @@ struct keeper_result {
 /// One JSON line: {"bench":"keeper","target":...,"kind":...,"sessions":S,
 /// "outstanding":W,"ops":N,"errors":E,"seconds":T,"ops_per_s":R,
 /// "p50_us":...,"p99_us":...}, and "error_codes":{"CODE":N,...} if E > 0.
-std::string to_json(keeper_result& r);
+result_line to_json(keeper_result& r);
 
 /// Runs the workload against ZooKeeper servers ("host:port,host:port,...")
 /// through the ZooKeeper C client. Throws std::runtime_error with a

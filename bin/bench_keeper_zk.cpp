@@ -243,38 +243,27 @@ uint64_t total_in_flight(const session_set& set) {
   return n;
 }
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\')
-      out += '\\';
-    if (static_cast<unsigned char>(c) >= 0x20)
-      out += c;
-  }
-  return out + "\"";
-}
-
-std::string error_codes_json(const keeper_result& r) {
-  if (r.error_codes.empty())
-    return "";
-  std::string out = ",\"error_codes\":{";
-  for (auto& [code, n] : r.error_codes)
-    out += (out.back() == '{' ? "\"" : ",\"") + std::to_string(code) + "\":" + std::to_string(n);
-  return out + "}";
-}
-
 } // namespace
 
-std::string to_json(keeper_result& r) {
+result_line to_json(keeper_result& r) {
   auto ops_per_s = r.seconds > 0 ? static_cast<double>(r.ops) / r.seconds : 0.0;
-  return "{\"bench\":\"keeper\",\"target\":" + json_string(r.target)
-         + ",\"kind\":" + json_string(r.workload.kind)
-         + ",\"sessions\":" + std::to_string(r.workload.sessions)
-         + ",\"outstanding\":" + std::to_string(r.workload.outstanding)
-         + ",\"ops\":" + std::to_string(r.ops) + ",\"errors\":" + std::to_string(r.errors)
-         + ",\"seconds\":" + fixed(r.seconds, 3) + ",\"ops_per_s\":" + fixed(ops_per_s, 0)
-         + ",\"p50_us\":" + fixed(r.latency.percentile(0.5))
-         + ",\"p99_us\":" + fixed(r.latency.percentile(0.99)) + error_codes_json(r) + "}";
+  result_line line = {{"bench", "keeper"},
+                      {"target", r.target},
+                      {"kind", r.workload.kind},
+                      {"sessions", r.workload.sessions},
+                      {"outstanding", r.workload.outstanding},
+                      {"ops", r.ops},
+                      {"errors", r.errors},
+                      {"seconds", rounded(r.seconds, 3)},
+                      {"ops_per_s", rounded(ops_per_s, 0)},
+                      {"p50_us", rounded(r.latency.percentile(0.5))},
+                      {"p99_us", rounded(r.latency.percentile(0.99))}};
+  if (!r.error_codes.empty()) {
+    auto& codes = line["error_codes"] = result_line::object();
+    for (auto& [code, n] : r.error_codes)
+      codes[std::to_string(code)] = n;
+  }
+  return line;
 }
 
 keeper_result run_zookeeper_workload(const std::string& servers, const keeper_workload& w) {

@@ -1,10 +1,14 @@
-// Latency samples for benchmarks: percentiles and a JSON-line rendering.
+// Latency samples for benchmarks: percentiles, and the JSON result lines.
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <iostream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace troupe::cli {
 
@@ -40,5 +44,22 @@ inline std::string fixed(double v, int digits = 1) {
   std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
   return buf;
 }
+
+/// A benchmark's result line: fields in the order they are set (the field
+/// names are an interface: docs/benchmarks.md).
+using result_line = nlohmann::ordered_json;
+
+/// `v` rounded to `digits` decimals for a result line; an integer when
+/// `digits` is 0.
+inline result_line rounded(double v, int digits = 1) {
+  if (digits == 0)
+    return std::llround(v);
+  auto scale = std::pow(10.0, digits);
+  return std::round(v * scale) / scale;
+}
+
+/// Prints `line` as one line of JSON on stdout, flushed at once (a run that
+/// is stopped midway keeps the lines so far).
+inline void print_result(const result_line& line) { std::cout << line.dump() << std::endl; }
 
 } // namespace troupe::cli

@@ -209,15 +209,17 @@ int bench_rpc(int argc, const char* const* argv) {
             << fixed(r.pipelined_per_sec, 0) << " msgs/s, p50 "
             << fixed(r.pipelined.percentile(0.5)) << " us, p99 "
             << fixed(r.pipelined.percentile(0.99)) << " us\n";
-  std::cout << "{\"bench\":\"rpc\",\"scheduler\":\"" << tuning.scheduler
-            << "\",\"middleman_workers\":" << tuning.middleman_workers
-            << ",\"payload\":" << params.payload << ",\"seq_p50_us\":"
-            << fixed(r.sequential.percentile(0.5)) << ",\"seq_p99_us\":"
-            << fixed(r.sequential.percentile(0.99)) << ",\"inflight\":" << params.inflight
-            << ",\"pipelined_msgs_per_s\":" << fixed(r.pipelined_per_sec, 0)
-            << ",\"pipelined_p50_us\":" << fixed(r.pipelined.percentile(0.5))
-            << ",\"pipelined_p99_us\":" << fixed(r.pipelined.percentile(0.99))
-            << ",\"errors\":" << r.errors << "}" << std::endl;
+  print_result({{"bench", "rpc"},
+                {"scheduler", tuning.scheduler},
+                {"middleman_workers", tuning.middleman_workers},
+                {"payload", params.payload},
+                {"seq_p50_us", rounded(r.sequential.percentile(0.5))},
+                {"seq_p99_us", rounded(r.sequential.percentile(0.99))},
+                {"inflight", params.inflight},
+                {"pipelined_msgs_per_s", rounded(r.pipelined_per_sec, 0)},
+                {"pipelined_p50_us", rounded(r.pipelined.percentile(0.5))},
+                {"pipelined_p99_us", rounded(r.pipelined.percentile(0.99))},
+                {"errors", r.errors}});
   return r.errors == 0 ? 0 : 1;
 }
 

@@ -219,8 +219,10 @@ std::vector<double> failover(keeper_processes& e, caf::actor_system& sys, int tr
     }
     auto ms = std::chrono::duration<double, std::milli>(clock_type::now() - killed).count();
     out.push_back(ms);
-    std::cout << "{\"bench\":\"keeper-failover\",\"trial\":" << t << ",\"killed\":\"m" << leader + 1
-              << "\",\"writes_resumed_ms\":" << fixed(ms, 1) << "}" << std::endl;
+    print_result({{"bench", "keeper-failover"},
+                  {"trial", t},
+                  {"killed", "m" + std::to_string(leader + 1)},
+                  {"writes_resumed_ms", rounded(ms, 1)}});
     e.start(leader);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
@@ -263,9 +265,11 @@ void catch_up(keeper_processes& e, caf::actor_system& sys, double seconds) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  std::cout << "{\"bench\":\"keeper-catch-up\",\"restarted\":\"m" << victim + 1 << "\",\"writes_missed\":" << load.ops
-            << ",\"entries_behind\":" << behind << ",\"caught_up_ms\":" << (ms < 0 ? std::string{"null"} : fixed(ms, 1))
-            << "}" << std::endl;
+  print_result({{"bench", "keeper-catch-up"},
+                {"restarted", "m" + std::to_string(victim + 1)},
+                {"writes_missed", load.ops},
+                {"entries_behind", behind},
+                {"caught_up_ms", ms < 0 ? result_line(nullptr) : rounded(ms, 1)}});
 }
 
 } // namespace
@@ -336,7 +340,7 @@ int bench_keeper(int argc, const char* const* argv) {
         wl.prefix = "/bench-" + k;
         std::cerr << "troupe bench keeper: " << which << " " << k << " " << s << "x" << w << "..." << std::endl;
         auto r = run(wl);
-        std::cout << to_json(r) << std::endl;
+        print_result(to_json(r));
       }
   };
   if (target == "troupe" || target == "both") {
@@ -358,9 +362,10 @@ int bench_keeper(int argc, const char* const* argv) {
       auto f = failover(e, sys, static_cast<int>(trials));
       if (!f.empty()) {
         std::sort(f.begin(), f.end());
-        std::cout << "{\"bench\":\"keeper-failover-summary\",\"trials\":" << f.size()
-                  << ",\"median_ms\":" << fixed(f[f.size() / 2], 1) << ",\"max_ms\":" << fixed(f.back(), 1) << "}"
-                  << std::endl;
+        print_result({{"bench", "keeper-failover-summary"},
+                      {"trials", f.size()},
+                      {"median_ms", rounded(f[f.size() / 2], 1)},
+                      {"max_ms", rounded(f.back(), 1)}});
       }
     }
   }

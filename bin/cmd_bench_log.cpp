@@ -19,6 +19,7 @@
 #include "commands.hpp"
 #include "member_options.hpp"
 #include "troupe/log/digest_machine.hpp"
+#include "troupe/log/follower_status.hpp"
 #include "troupe/log/replicated_log.hpp"
 #include "troupe/runtime/config.hpp"
 #include "troupe/runtime/deadline.hpp"
@@ -94,9 +95,8 @@ struct bench_client {
     std::string status;
     self->request(follower, std::chrono::seconds(2), rlog::atoms::status::value)
       .receive([&](const std::string& s) { status = s; }, [](caf::error&) {});
-    auto pos = status.find(" leader ");
-    auto l = pos == std::string::npos ? std::string{} : status.substr(pos + 8);
-    return l == "-" ? std::string{} : l;
+    auto s = rlog::parse_follower_status(status);
+    return s ? s->leader_node : std::string{};
   }
 
   // Runs `workers` proposers until `stop` is set; the caller waits.
@@ -202,11 +202,13 @@ int bench_log(int argc, const char* const* argv) {
     }
     stop = true;
     std::this_thread::sleep_for(std::chrono::milliseconds(200)); // let workers drain
-    std::cout << "{\"bench\":\"log\",\"concurrency\":" << c << ",\"payload\":" << payload.size()
-              << ",\"appends_per_s\":" << fixed(static_cast<double>(lat.count()) / secs, 0)
-              << ",\"p50_ms\":" << fixed(lat.percentile(0.5) / 1000, 3)
-              << ",\"p99_ms\":" << fixed(lat.percentile(0.99) / 1000, 3)
-              << ",\"errors\":" << s.errors << "}" << std::endl;
+    print_result({{"bench", "log"},
+                  {"concurrency", c},
+                  {"payload", payload.size()},
+                  {"appends_per_s", rounded(static_cast<double>(lat.count()) / secs, 0)},
+                  {"p50_ms", rounded(lat.percentile(0.5) / 1000, 3)},
+                  {"p99_ms", rounded(lat.percentile(0.99) / 1000, 3)},
+                  {"errors", s.errors}});
   }
 
   std::vector<double> failovers;
@@ -243,20 +245,19 @@ int bench_log(int argc, const char* const* argv) {
     // leader while another member is still far behind measures catch-up
     // time, not failover.
     std::this_thread::sleep_for(std::chrono::milliseconds(2000));
-    if (resumed_ms) {
+    if (resumed_ms)
       failovers.push_back(*resumed_ms);
-      std::cout << "{\"bench\":\"log-failover\",\"trial\":" << t << ",\"killed\":\"" << leader
-                << "\",\"next_commit_ms\":" << fixed(*resumed_ms, 1) << "}" << std::endl;
-    } else {
-      std::cout << "{\"bench\":\"log-failover\",\"trial\":" << t << ",\"killed\":\"" << leader
-                << "\",\"next_commit_ms\":null}" << std::endl;
-    }
+    print_result({{"bench", "log-failover"},
+                  {"trial", t},
+                  {"killed", leader},
+                  {"next_commit_ms", resumed_ms ? rounded(*resumed_ms, 1) : result_line(nullptr)}});
   }
   if (!failovers.empty()) {
     std::sort(failovers.begin(), failovers.end());
-    std::cout << "{\"bench\":\"log-failover-summary\",\"trials\":" << failovers.size()
-              << ",\"median_ms\":" << fixed(failovers[failovers.size() / 2], 1)
-              << ",\"max_ms\":" << fixed(failovers.back(), 1) << "}" << std::endl;
+    print_result({{"bench", "log-failover-summary"},
+                  {"trials", failovers.size()},
+                  {"median_ms", rounded(failovers[failovers.size() / 2], 1)},
+                  {"max_ms", rounded(failovers.back(), 1)}});
   }
   return 0;
 }

@@ -71,8 +71,7 @@ int keeper(int argc, const char* const* argv) {
     throw runtime::startup_error("cannot listen for clients on " + cfg.host + ":" + std::to_string(client_port) +
                                  ": " + n.system().render(published.error()));
   n.add_http_route("/keeper", [&n, member] {
-    return ask_status(n.system(), member.log.leader) + ask_status(n.system(), member.follower) + "\n" +
-           ask_status(n.system(), member.server);
+    return status_page(n.system(), {{"log", member.log.leader}, {"follower", member.follower}, {"server", member.server}});
   });
   std::cout << "listening " << cfg.host << ":" << n.port() << " clients " << cfg.host << ":" << *published
             << std::endl;

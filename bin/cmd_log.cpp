@@ -55,9 +55,12 @@ int log(int argc, const char* const* argv) {
   } catch (const std::exception& e) {
     throw runtime::startup_error(e.what());
   }
-  rlog::spawn_follower(n, g, "main", std::make_unique<rlog::digest_machine>());
-  // /log: this member's view of the group (role, epoch, commit, acceptors).
-  n.add_http_route("/log", [&n, leader = roles.leader] { return ask_status(n.system(), leader); });
+  auto follower = rlog::spawn_follower(n, g, "main", std::make_unique<rlog::digest_machine>());
+  // /log: this member's view of the group ("log": role, epoch, commit,
+  // acceptors) and its follower's ("follower": applied, leader).
+  n.add_http_route("/log", [&n, leader = roles.leader, follower] {
+    return status_page(n.system(), {{"log", leader}, {"follower", follower}});
+  });
   std::cout << "listening " << cfg.host << ":" << n.port() << std::endl;
   auto sig = runtime::wait_for_termination_signal();
   n.logger("log").info("stopping", {{"signal", sig}});

@@ -42,7 +42,8 @@ std::optional<std::pair<size_t, rlog::leader_status>> keeper_processes::leader_s
   for (size_t i = 0; i < members.size(); ++i) {
     if (!opts_.http || !members[i] || !members[i]->running())
       continue;
-    auto s = rlog::parse_leader_status(runtime::http_request(http_ports_[i], "GET /keeper HTTP/1.0\r\n\r\n"));
+    auto page = runtime::http_get(http_ports_[i], "/keeper");
+    auto s = page ? rlog::parse_leader_status(page->body) : std::nullopt;
     if (s && s->role == "leader")
       return std::make_pair(i, *s);
   }

@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "caf/all.hpp"
 
 namespace troupe::cli {
@@ -62,12 +64,18 @@ runtime::node_config member_node_config(const rlog::group_config& g,
   return cfg;
 }
 
-std::string ask_status(caf::actor_system& sys, const caf::actor& who) {
+std::string status_page(caf::actor_system& sys, const std::vector<std::pair<std::string, caf::actor>>& parts) {
   caf::scoped_actor self{sys};
-  std::string out = "no answer\n";
-  self->request(who, std::chrono::seconds(2), rlog::atoms::status::value)
-    .receive([&](const std::string& s) { out = s; }, [](caf::error&) {});
-  return out;
+  auto page = nlohmann::ordered_json::object();
+  for (auto& [name, who] : parts) {
+    auto& part = page[name];
+    self->request(who, std::chrono::seconds(2), rlog::atoms::status::value)
+      .receive([&](const std::string& s) { part = nlohmann::ordered_json::parse(s, nullptr, false); },
+               [](caf::error&) {});
+    if (part.is_discarded())
+      part = nullptr;
+  }
+  return page.dump();
 }
 
 runtime::po::options_description snapshot_options() {

@@ -31,7 +31,9 @@ runtime::po::options_description snapshot_options();
 /// Sets g.snapshot_every / g.snapshot_bytes from `vm`. Throws config_error.
 void apply_snapshot_options(const runtime::po::variables_map& vm, rlog::group_config& g);
 
-/// The answer of `who` to (status), or a line saying there was none.
-std::string ask_status(caf::actor_system& sys, const caf::actor& who);
+/// A status page (/log, /keeper): a JSON object with, for every (name, role)
+/// in `parts`, the role's JSON answer to (status) under that name, or null
+/// if it did not answer in time.
+std::string status_page(caf::actor_system& sys, const std::vector<std::pair<std::string, caf::actor>>& parts);
 
 } // namespace troupe::cli

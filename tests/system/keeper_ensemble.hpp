@@ -82,7 +82,8 @@ public:
   std::optional<rlog::leader_status> status(size_t i) const {
     if (!members[i] || !members[i]->running())
       return std::nullopt;
-    return rlog::parse_leader_status(runtime::http_request(http_ports_[i], "GET /keeper HTTP/1.0\r\n\r\n"));
+    auto page = runtime::http_get(http_ports_[i], "/keeper");
+    return page ? rlog::parse_leader_status(page->body) : std::nullopt;
   }
 
   /// The leader's /keeper page shows every acceptor within 100 entries of

@@ -13,6 +13,7 @@
 #include "process_fixture.hpp"
 #include "../support/temp_dir.hpp"
 #include "troupe/log/digest_machine.hpp"
+#include "troupe/log/follower_status.hpp"
 #include "troupe/log/replicated_log.hpp"
 
 using namespace std::chrono_literals;
@@ -94,8 +95,8 @@ struct client {
     std::string status;
     self->request(follower, 2s, rlog::atoms::status::value)
       .receive([&](const std::string& s) { status = s; }, [](caf::error&) {});
-    auto pos = status.find(" leader ");
-    return pos == std::string::npos ? "" : status.substr(pos + 8);
+    auto s = rlog::parse_follower_status(status);
+    return s ? s->leader_node : "";
   }
 };
 

@@ -11,6 +11,7 @@
 // if its leader is lost (as ZooKeeper's connection loss).
 // Otherwise the caller's own deadline (troupe::request) bounds the wait.
 #include "log_actors.hpp"
+#include "troupe/log/follower_status.hpp"
 #include "troupe/log/learner_core.hpp"
 #include "troupe/log/log_entry.hpp"
 #include "troupe/log/snapshot_policy.hpp"
@@ -376,9 +377,8 @@ caf::behavior follower(follower_actor* self, node_env* env, group_config cfg, st
     },
     [self](atoms::status) {
       auto& st = self->state;
-      return "group " + st.cfg.group + " follower " + st.learner + " applied " +
-             std::to_string(st.core->applied_index()) + " epoch " + std::to_string(st.told.epoch) +
-             " leader " + (st.told.leader_node.empty() ? "-" : st.told.leader_node);
+      return to_json(follower_status{st.cfg.group, st.learner, st.core->applied_index(), st.told.epoch,
+                                     st.told.leader_node});
     },
   };
 }

@@ -256,7 +256,7 @@ caf::behavior leader(leader_actor* self, node_env* env, group_config cfg, member
           s.acceptors.push_back({id, p.match, p.next, p.inflight, st.acceptors.count(id) > 0});
         s.followers = st.learners.size();
       }
-      return to_text(s);
+      return to_json(s);
     },
     [self](local::flush) {
       self->state.flush_pending = false;

@@ -5,6 +5,8 @@
 #include <mutex>
 #include <random>
 
+#include <nlohmann/json.hpp>
+
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
 
@@ -14,6 +16,7 @@
 #include "troupe/runtime/actor_system_setup.hpp"
 #include "troupe/runtime/directory.hpp"
 #include "troupe/runtime/http_endpoint.hpp"
+#include "troupe/runtime/json_page.hpp"
 #include "troupe/runtime/metrics.hpp"
 #include "troupe/messages/wire.hpp"
 
@@ -37,21 +40,23 @@ struct node::impl {
 
 namespace {
 
-std::string status_text(const wire::NodeStatus& st) {
-  std::string out = "node " + st.node() + " incarnation " + std::to_string(st.incarnation())
-                    + " uptime_ms " + std::to_string(st.uptime_ms()) + "\nroles";
-  for (auto& r : st.roles())
-    out += " " + r;
-  out += "\n";
+// /status: who this node is, its roles and each peer link's state.
+std::string status_json(const wire::NodeStatus& st) {
+  nlohmann::ordered_json peers = nlohmann::ordered_json::array();
   for (auto& p : st.peers()) {
-    out += "peer " + p.node() + " " + p.endpoint() + " " + p.state();
+    nlohmann::ordered_json peer = {{"node", p.node()}, {"endpoint", p.endpoint()}, {"state", p.state()}};
     if (p.state() == "up")
-      out += " rtt_us=" + std::to_string(p.rtt_us());
+      peer["rtt_us"] = p.rtt_us();
     else if (!p.reason().empty())
-      out += " (" + p.reason() + ")";
-    out += "\n";
+      peer["reason"] = p.reason();
+    peers.push_back(std::move(peer));
   }
-  return out;
+  return nlohmann::ordered_json{{"node", st.node()},
+                        {"incarnation", st.incarnation()},
+                        {"uptime_ms", st.uptime_ms()},
+                        {"roles", std::vector<std::string>(st.roles().begin(), st.roles().end())},
+                        {"peers", std::move(peers)}}
+    .dump();
 }
 
 } // namespace
@@ -98,12 +103,16 @@ node::node(const node_config& cfg, const type_registrar& types) : impl_(std::mak
         cfg.host, *cfg.http_port,
         std::map<std::string, http_endpoint::handler>{
           {"/metrics",
-           [this] {
+           [this](const http_endpoint::request&) {
              return http_endpoint::response{200, impl_->metrics.render_prometheus(),
                                             "text/plain; version=0.0.4"};
            }},
-          {"/health", [this] { return http_endpoint::response{200, "ok " + impl_->cfg.name + "\n"}; }},
-          {"/status", [this] { return http_endpoint::response{200, status_text(status())}; }},
+          {"/health",
+           [this](const http_endpoint::request&) {
+             return http_endpoint::response{200, "ok " + impl_->cfg.name + "\n"};
+           }},
+          {"/status",
+           [this](const http_endpoint::request& req) { return json_page(status_json(status()), req); }},
         });
     } catch (const std::runtime_error& e) {
       caf::anon_send_exit(d.directory, caf::exit_reason::user_shutdown);
@@ -136,10 +145,10 @@ std::optional<uint16_t> node::http_port() const {
 }
 const node_config& node::config() const { return impl_->cfg; }
 
-void node::add_http_route(const std::string& path, std::function<std::string()> body) {
+void node::add_http_route(const std::string& path, std::function<std::string()> json) {
   if (impl_->http)
-    impl_->http->add_route(path, [body = std::move(body)] {
-      return http_endpoint::response{200, body()};
+    impl_->http->add_route(path, [json = std::move(json)](const http_endpoint::request& req) {
+      return json_page(json(), req);
     });
 }
 

@@ -1,88 +1,55 @@
-// Base64 encoding and strict decoding.
+// Base64 through OpenSSL's EVP block coder. EVP_DecodeBlock is lenient (it
+// skips surrounding whitespace and counts padding as zero bytes), so the
+// strict shape is checked here first.
 #include "troupe/keeper/base64.hpp"
 
-#include <cstdint>
+#include <openssl/evp.h>
+
 
 namespace troupe::keeper {
 
 namespace {
 
-constexpr char alphabet[] =
-  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int value_of(char c) {
-  if (c >= 'A' && c <= 'Z')
-    return c - 'A';
-  if (c >= 'a' && c <= 'z')
-    return c - 'a' + 26;
-  if (c >= '0' && c <= '9')
-    return c - '0' + 52;
-  if (c == '+')
-    return 62;
-  if (c == '/')
-    return 63;
-  return -1;
+bool in_alphabet(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
 }
+
+// The number of '=' at the end of `text` (0-2) if everything before them is
+// in the alphabet; -1 otherwise.
+int strict_padding(std::string_view text) {
+  std::size_t pad = 0;
+  while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=')
+    ++pad;
+  for (std::size_t i = 0; i + pad < text.size(); ++i)
+    if (!in_alphabet(text[i]))
+      return -1;
+  return static_cast<int>(pad);
+}
+
+const unsigned char* bytes_of(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
 } // namespace
 
 std::string base64_encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    uint32_t v = (uint32_t{static_cast<uint8_t>(bytes[i])} << 16)
-                 | (uint32_t{static_cast<uint8_t>(bytes[i + 1])} << 8)
-                 | uint32_t{static_cast<uint8_t>(bytes[i + 2])};
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    out += alphabet[(v >> 6) & 63];
-    out += alphabet[v & 63];
-  }
-  std::size_t rest = bytes.size() - i;
-  if (rest == 1) {
-    uint32_t v = uint32_t{static_cast<uint8_t>(bytes[i])} << 16;
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    out += "==";
-  } else if (rest == 2) {
-    uint32_t v = (uint32_t{static_cast<uint8_t>(bytes[i])} << 16)
-                 | (uint32_t{static_cast<uint8_t>(bytes[i + 1])} << 8);
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    out += alphabet[(v >> 6) & 63];
-    out += '=';
-  }
+  std::string out((bytes.size() + 2) / 3 * 4 + 1, '\0'); // EVP_EncodeBlock writes a NUL
+  auto n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes_of(bytes),
+                           static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
   return out;
 }
 
 std::optional<std::string> base64_decode(std::string_view text) {
   if (text.size() % 4 != 0)
     return std::nullopt;
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  for (std::size_t i = 0; i < text.size(); i += 4) {
-    bool last = i + 4 == text.size();
-    int pad = 0;
-    uint32_t v = 0;
-    for (std::size_t j = 0; j < 4; ++j) {
-      char c = text[i + j];
-      if (c == '=' && last && j >= 2) {
-        ++pad;
-        v <<= 6;
-        continue;
-      }
-      int d = value_of(c);
-      if (d < 0 || pad > 0) // no data after padding
-        return std::nullopt;
-      v = (v << 6) | static_cast<uint32_t>(d);
-    }
-    out += static_cast<char>((v >> 16) & 0xFF);
-    if (pad < 2)
-      out += static_cast<char>((v >> 8) & 0xFF);
-    if (pad < 1)
-      out += static_cast<char>(v & 0xFF);
-  }
+  int pad = strict_padding(text);
+  if (pad < 0)
+    return std::nullopt;
+  std::string out(text.size() / 4 * 3, '\0');
+  auto n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes_of(text),
+                           static_cast<int>(text.size()));
+  if (n < 0)
+    return std::nullopt;
+  out.resize(static_cast<std::size_t>(n - pad));
   return out;
 }
 

@@ -1,5 +1,7 @@
 // Starting a Keeper member: the log's member roles, the replica in a log
 // follower wired to the hub, the tracker and the front door.
+#include <nlohmann/json.hpp>
+
 #include "member_internal.hpp"
 #include "troupe/keeper/keeper_replica.hpp"
 
@@ -15,7 +17,7 @@ caf::behavior server(caf::event_based_actor* self, std::shared_ptr<member_contex
       return self->delegate(session, std::move(req), std::move(client));
     },
     [ctx](status_atom) {
-      return "sessions attached here " + std::to_string(ctx->hub->sessions()) + "\n";
+      return nlohmann::ordered_json{{"sessions_attached", ctx->hub->sessions()}}.dump();
     },
   };
 }

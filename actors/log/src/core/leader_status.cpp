@@ -1,62 +1,54 @@
 #include "troupe/log/leader_status.hpp"
 
 #include <algorithm>
-#include <sstream>
+
+#include <nlohmann/json.hpp>
 
 namespace troupe::rlog {
 
-std::string to_text(const leader_status& s) {
-  std::string out = "group " + s.group + " member " + std::to_string(s.self) + " role " + s.role + " epoch " +
-                    std::to_string(s.epoch) + " leader " + std::to_string(s.leader);
-  if (s.role != "leader")
-    return out + "\n";
-  out += " commit " + std::to_string(s.commit) + " last " + std::to_string(s.last) + "\n";
-  for (auto& a : s.acceptors)
-    out += "acceptor " + std::to_string(a.id) + " match " + std::to_string(a.match) + " next " +
-           std::to_string(a.next) + " inflight " + std::to_string(a.inflight) +
-           (a.reachable ? " reachable" : " unreachable") + "\n";
-  return out + "followers " + std::to_string(s.followers) + "\n";
+using json = nlohmann::ordered_json;
+
+std::string to_json(const leader_status& s) {
+  json out = {{"group", s.group}, {"self", s.self}, {"role", s.role}, {"epoch", s.epoch}, {"leader", s.leader}};
+  if (s.role == "leader") {
+    out["commit"] = s.commit;
+    out["last"] = s.last;
+    out["acceptors"] = json::array();
+    for (auto& a : s.acceptors)
+      out["acceptors"].push_back(
+        {{"id", a.id}, {"match", a.match}, {"next", a.next}, {"inflight", a.inflight}, {"reachable", a.reachable}});
+    out["followers"] = s.followers;
+  }
+  return out.dump();
 }
 
 std::optional<leader_status> parse_leader_status(const std::string& text) {
-  std::istringstream lines{text};
-  std::string line;
-  std::optional<leader_status> out;
-  while (std::getline(lines, line)) {
-    std::istringstream in{line};
-    std::string word;
-    in >> word;
-    if (!out) {
-      if (word != "group")
-        continue;
-      leader_status s;
-      std::string k1, k2, k3, k4;
-      if (!(in >> s.group >> k1 >> s.self >> k2 >> s.role >> k3 >> s.epoch >> k4 >> s.leader) ||
-          k1 != "member" || k2 != "role" || k3 != "epoch" || k4 != "leader")
-        continue;
-      if (s.role == "leader") {
-        std::string k5, k6;
-        if (!(in >> k5 >> s.commit >> k6 >> s.last) || k5 != "commit" || k6 != "last")
-          continue;
-      }
-      out = s;
-      if (s.role != "leader")
-        return out;
-    } else if (word == "acceptor") {
-      leader_status::acceptor a;
-      std::string k1, k2, k3, reach;
-      if (in >> a.id >> k1 >> a.match >> k2 >> a.next >> k3 >> a.inflight >> reach) {
-        a.reachable = reach == "reachable";
-        out->acceptors.push_back(a);
-      }
-    } else if (word == "followers") {
-      in >> out->followers;
-      return out;
-    } else {
-      return out;
+  auto doc = json::parse(text, nullptr, false);
+  if (doc.is_object() && doc.contains("log"))
+    doc = doc["log"];
+  if (!doc.is_object())
+    return std::nullopt;
+  // Missing or mistyped fields make it no status (get<> throws).
+  try {
+    leader_status s;
+    s.group = doc.at("group").get<std::string>();
+    s.self = doc.at("self").get<member_id>();
+    s.role = doc.at("role").get<std::string>();
+    s.epoch = doc.at("epoch").get<uint64_t>();
+    s.leader = doc.at("leader").get<member_id>();
+    if (s.role == "leader") {
+      s.commit = doc.at("commit").get<uint64_t>();
+      s.last = doc.at("last").get<uint64_t>();
+      for (auto& a : doc.at("acceptors"))
+        s.acceptors.push_back({a.at("id").get<member_id>(), a.at("match").get<uint64_t>(),
+                               a.at("next").get<uint64_t>(), a.at("inflight").get<uint64_t>(),
+                               a.at("reachable").get<bool>()});
+      s.followers = doc.at("followers").get<uint64_t>();
     }
+    return s;
+  } catch (const json::exception&) {
+    return std::nullopt;
   }
-  return out;
 }
 
 std::optional<uint64_t> max_acceptor_lag(const leader_status& s) {

@@ -46,7 +46,7 @@ member_handles spawn_member(node_env& env, const member_config& cfg, rlog::membe
 /// Registers Keeper's and the log's local message types.
 void register_keeper_types(caf::actor_system_config& cfg);
 
-/// (status) on the server answers a text summary (sessions, watches, zxid).
+/// (status) on the server answers a JSON object: {"sessions_attached": N}.
 using status_atom = rlog::atoms::status;
 
 } // namespace troupe::keeper

@@ -1,11 +1,15 @@
 // SHA-1 (FIPS 180-4), only because ZooKeeper's "digest" ACL scheme is defined
 // as base64(sha1("user:password")). Not for anything security-critical.
+// OpenSSL computes it; this header keeps OpenSSL out of its users' includes.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+
+struct evp_md_ctx_st; // OpenSSL's EVP_MD_CTX
 
 namespace troupe::keeper {
 
@@ -19,11 +23,10 @@ public:
   sha1_digest finish();
 
 private:
-  void block(const uint8_t* p);
-  std::array<uint32_t, 5> h_;
-  std::array<uint8_t, 64> buffer_{};
-  std::size_t buffered_ = 0;
-  uint64_t total_bytes_ = 0;
+  struct free_context {
+    void operator()(evp_md_ctx_st* ctx) const;
+  };
+  std::unique_ptr<evp_md_ctx_st, free_context> ctx_;
 };
 
 sha1_digest sha1_of(std::string_view bytes);

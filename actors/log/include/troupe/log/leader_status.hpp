@@ -1,6 +1,7 @@
-// What a leader role reports on (status) — the text of /status and /keeper —
-// written and read in one place, so tools and tests that watch replication
-// (is a restarted member caught up?) do not each parse it their own way.
+// What a leader role reports on (status) — the "log" object of the /log and
+// /keeper pages — written and read in one place, so tools and tests that
+// watch replication (is a restarted member caught up?) do not each parse it
+// their own way.
 #pragma once
 
 #include <cstdint>
@@ -32,14 +33,15 @@ struct leader_status {
   uint64_t followers = 0;
 };
 
-/// "group G member M role R epoch E leader L[ commit C last X]\n" then, when
-/// leading, "acceptor ID match N next N inflight N reachable|unreachable\n"
-/// per acceptor and "followers N\n".
-std::string to_text(const leader_status& s);
+/// A JSON object: {"group", "self", "role", "epoch", "leader"} and, when
+/// leading, "commit", "last", "acceptors": [{"id", "match", "next",
+/// "inflight", "reachable"}] and "followers".
+std::string to_json(const leader_status& s);
 
-/// The first leader status found in `text` (other lines may surround it);
-/// nullopt if there is none.
-std::optional<leader_status> parse_leader_status(const std::string& text);
+/// The leader status in `json`: the object to_json writes, or a page that
+/// carries one as its "log" member (/log, /keeper). nullopt if there is none
+/// or `json` is not JSON.
+std::optional<leader_status> parse_leader_status(const std::string& json);
 
 /// How far the furthest-behind acceptor is from the leader's last index
 /// (last - match), if `s` leads; nullopt otherwise.

@@ -18,6 +18,7 @@
 //       history; after the caller's own proposals that were answered).
 //   (atoms::subscribe_leadership) -> the sender receives `leadership` events.
 //   (atoms::status) -> std::string
+//       follower_status.hpp's JSON (applied index, epoch, leader).
 #pragma once
 
 #include <chrono>
@@ -95,8 +96,9 @@ using status = caf::atom_constant<caf::atom("lg_status")>;
 using query = caf::atom_constant<caf::atom("lg_query")>;
 } // namespace atoms
 
-/// A member's roles. The leader answers (atoms::status) -> std::string: its
-/// role, epoch, commit index and, while leading, every acceptor's progress.
+/// A member's roles. The leader answers (atoms::status) -> std::string,
+/// leader_status.hpp's JSON: its role, epoch, commit index and, while
+/// leading, every acceptor's progress.
 struct member_roles {
   caf::actor acceptor;
   caf::actor leader;

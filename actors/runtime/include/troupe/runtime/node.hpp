@@ -40,9 +40,10 @@ public:
   /// Adds a peer at run time.
   void add_peer(const peer_spec& peer);
 
-  /// Serves `path` on the HTTP endpoint (if enabled) with text from `body`,
-  /// which runs on the endpoint's thread.
-  void add_http_route(const std::string& path, std::function<std::string()> body);
+  /// Serves `path` on the HTTP endpoint (if enabled) as a JSON status page
+  /// (json_page.hpp: ?format=text for people) with the document `json`
+  /// returns; it runs on one of the endpoint's worker threads.
+  void add_http_route(const std::string& path, std::function<std::string()> json);
 
   /// Asks the directory for this node's status (blocks briefly).
   wire::NodeStatus status();
