@@ -13,7 +13,6 @@ namespace troupe::runtime {
 namespace {
 
 using drain_atom = caf::atom_constant<caf::atom("tr_tlsdrn")>;
-using refused_atom = caf::atom_constant<caf::atom("tr_tlsref")>;
 
 constexpr auto probe_timeout = std::chrono::milliseconds(1000);
 constexpr auto drain_interval = std::chrono::milliseconds(100);
@@ -46,19 +45,11 @@ caf::actor spawn_tls_refusal_watch(caf::actor_system& sys, const std::string& no
     self->send(self, drain_atom::value);
     return {
       [self](drain_atom) {
-        // The queue is thread-local: read it on the multiplexer's thread,
-        // where CAF's OpenSSL module runs every handshake.
-        caf::actor me = caf::actor_cast<caf::actor>(self);
-        self->system().middleman().backend().post([me] {
-          auto errors = drain_openssl_errors();
-          if (!errors.empty())
-            caf::anon_send(me, refused_atom::value, std::move(errors));
-        });
+        for (auto& r : take_tls_refusals()) {
+          self->state.refused->inc();
+          self->state.log.warn("TLS handshake refused", {{"peer", r.peer}, {"reason", r.reason}});
+        }
         self->delayed_send(self, drain_interval, drain_atom::value);
-      },
-      [self](refused_atom, const std::string& errors) {
-        self->state.refused->inc();
-        self->state.log.warn("TLS handshake refused", {{"openssl", errors}});
       },
     };
   });

@@ -210,16 +210,4 @@ std::string tls_handshake_error(const std::string& host, uint16_t port, const tl
   return result;
 }
 
-std::string drain_openssl_errors() {
-  std::string out;
-  while (auto e = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    if (!out.empty())
-      out += "; ";
-    out += buf;
-  }
-  return out;
-}
-
 } // namespace troupe::runtime

@@ -1,6 +1,8 @@
 // Making TLS failures visible, which CAF 0.17.6's OpenSSL module does not:
 // it drops a failed handshake without a word on either side (its own log
 // is compiled out in Debian's build). See docs/caf-notes.md.
+// Processes with several nodes share one record of refusals: the first
+// watch to look logs them.
 #pragma once
 
 #include <cstdint>
@@ -26,10 +28,9 @@ using tls_probe_atom = caf::atom_constant<caf::atom("tr_tlsprb")>;
 void probe_tls_handshake(caf::actor_system& sys, const caf::actor& reply_to, const std::string& host,
                          uint16_t port, const tls_files& files);
 
-/// The accepting side: CAF leaves a refused handshake's reason in the
-/// middleman thread's OpenSSL error queue. This actor drains that queue on
-/// the middleman thread every `interval`, logs each refusal ("TLS handshake
-/// refused") and counts it in troupe_tls_handshakes_refused_total.
+/// The accepting side: every 100 ms, logs each handshake refused since
+/// (take_tls_refusals: "TLS handshake refused peer=HOST:PORT reason=...")
+/// and counts it in troupe_tls_handshakes_refused_total.
 caf::actor spawn_tls_refusal_watch(caf::actor_system& sys, const std::string& node,
                                    metrics::registry& metrics);
 
