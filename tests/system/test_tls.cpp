@@ -114,9 +114,11 @@ TEST_F(TlsNodes, ForeignCaIsRefusedOnBothSides) {
     return reason.find("TLS handshake") != std::string::npos;
   })) << reason;
   EXPECT_EQ(reason.rfind(prefix() + "certificate verify failed", 0), 0u) << reason;
-  // The member: logged the refusal (CAF itself says nothing).
+  // The member: logged the refusal, naming the peer (CAF itself says nothing).
   EXPECT_TRUE(eventually([&] { return read_file(log).find("TLS handshake refused") != std::string::npos; }))
     << read_file(log);
+  EXPECT_NE(read_file(log).find("peer=127.0.0.1:"), std::string::npos) << read_file(log);
+  EXPECT_NE(read_file(log).find("unknown ca"), std::string::npos) << read_file(log);
 }
 
 TEST_F(TlsNodes, ClientWithoutCertificateIsRefused) {
