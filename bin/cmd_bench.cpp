@@ -8,11 +8,14 @@
 
 #include "bench_stats.hpp"
 #include "commands.hpp"
+#include "scratch_dir.hpp"
+#include "troupe/runtime/actor_system_setup.hpp"
 #include "troupe/runtime/config.hpp"
 #include "troupe/runtime/deadline.hpp"
 #include "troupe/runtime/directory.hpp"
 #include "troupe/runtime/node.hpp"
 #include "troupe/runtime/process.hpp"
+#include "troupe/runtime/tls_certs.hpp"
 #include "troupe/messages/wire.hpp"
 
 namespace troupe::cli {
@@ -125,6 +128,31 @@ caf::behavior rpc_client_actor(rpc_client* self, caf::actor directory, std::stri
   };
 }
 
+// The cost of opening a link: TCP connect, the TLS handshake if any, and
+// CAF's BASP handshake, each in a fresh actor system (CAF keeps one
+// connection per node pair and reuses it). Microseconds per connect.
+latency_samples measure_connects(const runtime::peer_spec& peer, const runtime::runtime_tuning& tuning,
+                                 const runtime::tls_files& tls, size_t count) {
+  latency_samples out;
+  for (size_t i = 0; i < count; ++i) {
+    caf::actor_system_config cfg;
+    runtime::configure_actor_system(cfg, tuning, tls);
+    caf::actor_system sys{cfg};
+    caf::scoped_actor self{sys};
+    auto start = std::chrono::steady_clock::now();
+    self->request(runtime::connector(sys), std::chrono::seconds(10), caf::connect_atom::value, peer.host, peer.port)
+      .receive(
+        [&](const caf::node_id&, const caf::strong_actor_ptr&, const std::set<std::string>&) {
+          out.add_us(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+        },
+        [&](const caf::error& e) {
+          throw std::runtime_error("connect to " + peer.host + ":" + std::to_string(peer.port) +
+                                   " failed: " + sys.render(e));
+        });
+  }
+  return out;
+}
+
 int bench_rpc(int argc, const char* const* argv) {
   namespace po = runtime::po;
   po::options_description opts("rpc benchmark");
@@ -135,7 +163,9 @@ int bench_rpc(int argc, const char* const* argv) {
     ("payload", po::value<uint32_t>()->default_value(16), "payload bytes per message")
     ("server", po::value<std::string>(), "host:port of a running `troupe node` (default: start one)")
     ("server-node", po::value<std::string>()->default_value("bench-server"),
-     "node name of --server");
+     "node name of --server")
+    ("tls", po::bool_switch(), "mutual TLS between the two processes (a throwaway CA in a temporary directory)")
+    ("connects", po::value<uint32_t>()->default_value(20), "fresh connections to time (TCP + TLS + CAF handshakes)");
   po::options_description desc;
   desc.add(opts).add(runtime::tuning_options()).add(runtime::logging_options());
   po::variables_map vm;
@@ -159,6 +189,17 @@ int bench_rpc(int argc, const char* const* argv) {
     throw runtime::config_error("--payload must be at most 16 MiB");
   auto tuning = runtime::read_tuning(vm);
   auto level = vm["log-level"].as<std::string>();
+  bool use_tls = vm["tls"].as<bool>();
+  if (use_tls && vm.count("server"))
+    throw runtime::config_error("--tls starts its own server (it makes the certificates); drop --server");
+  std::unique_ptr<scratch_dir> pki_dir;
+  runtime::tls_files server_tls, client_tls;
+  if (use_tls) {
+    pki_dir = std::make_unique<scratch_dir>("troupe-bench-tls");
+    auto pki = runtime::write_throwaway_pki(pki_dir->path(), {"bench-server", "bench-client"});
+    server_tls = pki.at("bench-server");
+    client_tls = pki.at("bench-client");
+  }
 
   std::unique_ptr<runtime::child_process> server;
   std::string server_node = vm["server-node"].as<std::string>();
@@ -169,19 +210,22 @@ int bench_rpc(int argc, const char* const* argv) {
     server_node = "bench-server";
     peer.host = "127.0.0.1";
     peer.port = runtime::pick_free_port();
-    server = std::make_unique<runtime::child_process>(
-      self_path(), std::vector<std::string>{
-                     "node", "--node", server_node, "--port", std::to_string(peer.port),
-                     "--probe-interval", "0", "--scheduler", tuning.scheduler, "--threads",
-                     std::to_string(tuning.threads), "--middleman-workers",
-                     std::to_string(tuning.middleman_workers), "--log-level", "warn"});
+    std::vector<std::string> args{"node", "--node", server_node, "--port", std::to_string(peer.port),
+                                  "--probe-interval", "0", "--scheduler", tuning.scheduler, "--threads",
+                                  std::to_string(tuning.threads), "--middleman-workers",
+                                  std::to_string(tuning.middleman_workers), "--log-level", "warn"};
+    if (use_tls)
+      args.insert(args.end(), {"--tls-cert", server_tls.cert, "--tls-key", server_tls.key, "--tls-ca", server_tls.ca});
+    server = std::make_unique<runtime::child_process>(self_path(), args);
     if (!server->wait_for_line("listening ", std::chrono::seconds(10))) {
       std::cerr << "troupe bench rpc: the server node did not start\n";
       return 1;
     }
   }
   peer.node = server_node;
+  auto connects = measure_connects(peer, tuning, client_tls, vm["connects"].as<uint32_t>());
   runtime::node_config cfg;
+  cfg.tls = client_tls;
   cfg.name = "bench-client";
   cfg.peers.push_back(peer);
   cfg.tuning = tuning;
@@ -189,7 +233,8 @@ int bench_rpc(int argc, const char* const* argv) {
   runtime::node client{cfg};
   std::cerr << "troupe bench rpc: " << params.warmup << " warm-up + " << params.sequential
             << " sequential round trips, then " << params.inflight << " in flight for "
-            << params.pipelined_for.count() << " ms (scheduler=" << tuning.scheduler
+            << params.pipelined_for.count() << " ms (tls=" << (use_tls ? "on" : "off")
+            << ", scheduler=" << tuning.scheduler
             << ", middleman-workers=" << tuning.middleman_workers << ")" << std::endl;
   std::promise<rpc_result> done;
   auto future = done.get_future();
@@ -201,6 +246,9 @@ int bench_rpc(int argc, const char* const* argv) {
     return 1;
   }
   auto r = future.get();
+  std::cout << "connect (TCP" << (use_tls ? " + TLS" : "") << " + CAF handshake): p50 "
+            << fixed(connects.percentile(0.5)) << " us, p99 " << fixed(connects.percentile(0.99)) << " us ("
+            << connects.count() << " fresh connections)\n";
   std::cout << "sequential round trip: p50 " << fixed(r.sequential.percentile(0.5)) << " us, p99 "
             << fixed(r.sequential.percentile(0.99)) << " us, p99.9 "
             << fixed(r.sequential.percentile(0.999)) << " us (" << r.sequential.count()
@@ -210,6 +258,8 @@ int bench_rpc(int argc, const char* const* argv) {
             << fixed(r.pipelined.percentile(0.5)) << " us, p99 "
             << fixed(r.pipelined.percentile(0.99)) << " us\n";
   print_result({{"bench", "rpc"},
+                {"tls", use_tls},
+                {"connect_p50_us", rounded(connects.percentile(0.5))},
                 {"scheduler", tuning.scheduler},
                 {"middleman_workers", tuning.middleman_workers},
                 {"payload", params.payload},

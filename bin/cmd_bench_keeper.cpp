@@ -25,6 +25,7 @@
 #include "troupe/runtime/process.hpp"
 #include <filesystem>
 #include "keeper_processes.hpp"
+#include "scratch_dir.hpp"
 #include "zookeeper_ensemble.hpp"
 
 namespace troupe::cli {
@@ -167,21 +168,6 @@ keeper_result run_troupe_workload(caf::actor_system& sys, const std::vector<std:
 }
 
 
-struct scratch_dir {
-  std::string path_;
-  scratch_dir() {
-    char tmpl[] = "/tmp/troupe-bench-keeper-XXXXXX";
-    if (!::mkdtemp(tmpl))
-      throw std::runtime_error("cannot create a directory under /tmp");
-    path_ = tmpl;
-  }
-  ~scratch_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-};
-
 // Leader kill -9 under writers: ms from the kill to the first acknowledged
 // write sent after it.
 std::vector<double> failover(keeper_processes& e, caf::actor_system& sys, int trials) {
@@ -286,7 +272,8 @@ int bench_keeper(int argc, const char* const* argv) {
     ("value-bytes", po::value<uint32_t>()->default_value(100), "bytes per write")
     ("failover-trials", po::value<uint32_t>()->default_value(5), "troupe leader kills under writers (0: none)")
     ("catch-up-seconds", po::value<double>()->default_value(5),
-     "troupe: a follower misses this many seconds of writes, then restarts; time until it caught up (0: skip)");
+     "troupe: a follower misses this many seconds of writes, then restarts; time until it caught up (0: skip)")
+    ("tls", po::bool_switch(), "troupe: members and clients speak mutual TLS (a throwaway CA)");
   po::variables_map vm;
   if (!runtime::parse_options(argc, argv, opts, vm)) {
     std::cout << "usage: troupe bench keeper [options]\n\n"
@@ -344,14 +331,15 @@ int bench_keeper(int argc, const char* const* argv) {
       }
   };
   if (target == "troupe" || target == "both") {
-    scratch_dir dir;
+    scratch_dir dir{"troupe-bench-keeper"};
     keeper_processes_options o;
     o.data_dir = dir.path();
     o.http = true;
     o.log_level = "error";
+    o.tls = vm["tls"].as<bool>();
     keeper_processes e{o};
     caf::actor_system_config cfg;
-    runtime::configure_actor_system(cfg, runtime::runtime_tuning{});
+    runtime::configure_actor_system(cfg, runtime::runtime_tuning{}, e.client_tls());
     caf::actor_system sys{cfg};
     std::cerr << "troupe bench keeper: 3 troupe members up" << std::endl;
     run_all("troupe", [&](const keeper_workload& wl) { return run_troupe_workload(sys, e.servers(), wl); });

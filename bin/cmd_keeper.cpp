@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "member_options.hpp"
 #include "troupe/keeper/member.hpp"
+#include "troupe/runtime/actor_system_setup.hpp"
 #include "troupe/runtime/config.hpp"
 #include "troupe/runtime/node.hpp"
 #include "troupe/runtime/signals.hpp"
@@ -30,7 +31,8 @@ int keeper(int argc, const char* const* argv) {
     ("container-check", po::value<uint32_t>()->default_value(1000), "ms between scans for empty containers and expired TTL nodes")
     ("http-port", po::value<uint32_t>(), "serve /metrics, /health, /status, /keeper on this port");
   po::options_description desc;
-  desc.add(opts).add(snapshot_options()).add(runtime::tuning_options()).add(runtime::logging_options());
+  desc.add(opts).add(snapshot_options()).add(runtime::tuning_options()).add(runtime::logging_options())
+    .add(runtime::tls_options());
   po::variables_map vm;
   if (!runtime::parse_options(argc, argv, desc, vm)) {
     std::cout << "usage: troupe keeper --id N --members 1=HOST:PORT,... --data-dir DIR --client-port P\n\n"
@@ -65,8 +67,9 @@ int keeper(int argc, const char* const* argv) {
   } catch (const std::exception& e) {
     throw runtime::startup_error(e.what());
   }
-  auto published = n.system().middleman().publish(member.server, static_cast<uint16_t>(client_port),
-                                                   cfg.host.c_str(), true);
+  // Clients speak TLS too when members do (the same certificates and CA).
+  auto published = runtime::publish(n.system(), member.server, static_cast<uint16_t>(client_port),
+                                    cfg.host, true);
   if (!published)
     throw runtime::startup_error("cannot listen for clients on " + cfg.host + ":" + std::to_string(client_port) +
                                  ": " + n.system().render(published.error()));

@@ -18,9 +18,12 @@ namespace troupe::cli {
 namespace {
 
 // Writes and reads back a znode through the ensemble; returns what it saw.
-std::string self_check(const std::string& connect) {
+std::string self_check(const std::string& connect, const runtime::tls_files& tls) {
   keeper::client_options opts;
   opts.connect_timeout = std::chrono::seconds(10);
+  opts.tls_cert = tls.cert;
+  opts.tls_key = tls.key;
+  opts.tls_ca = tls.ca;
   keeper::client c{connect, opts};
   try {
     c.create("/troupe");
@@ -57,7 +60,9 @@ int local(int argc, const char* const* argv) {
     ("data-dir", po::value<std::string>()->default_value("troupe-local"),
      "parent directory of the members' data directories (kept across runs)")
     ("duration", po::value<std::string>()->default_value("0"),
-     "stop after this long (0: run until Ctrl-C)");
+     "stop after this long (0: run until Ctrl-C)")
+    ("tls", po::bool_switch(),
+     "make a throwaway CA and certificates in DATA_DIR/tls and run the members with mutual TLS only");
   po::options_description desc;
   desc.add(opts).add(runtime::tuning_options()).add(runtime::logging_options());
   po::variables_map vm;
@@ -83,13 +88,15 @@ int local(int argc, const char* const* argv) {
   auto data_dir = vm["data-dir"].as<std::string>();
 
   std::cout << "troupe local: starting a Keeper ensemble of " << count << " members (data in " << data_dir
-            << "/)" << std::endl;
+            << "/" << (vm["tls"].as<bool>() ? ", mutual TLS with a throwaway CA in " + data_dir + "/tls" : "")
+            << ")" << std::endl;
   keeper_processes_options po_opts;
   po_opts.members = count;
   po_opts.base_port = static_cast<uint16_t>(base);
   po_opts.data_dir = data_dir;
   po_opts.log_level = level;
   po_opts.extra = {"--scheduler", tuning.scheduler};
+  po_opts.tls = vm["tls"].as<bool>();
   std::unique_ptr<keeper_processes> ensemble;
   try {
     ensemble = std::make_unique<keeper_processes>(po_opts);
@@ -99,10 +106,15 @@ int local(int argc, const char* const* argv) {
   }
   auto& children = ensemble->members;
   auto connect = ensemble->connect_string();
+  auto& tls = ensemble->client_tls();
+  // The printed commands carry the client certificate when TLS is on.
+  auto server = connect;
+  if (tls.enabled())
+    server += " --tls-cert " + tls.cert + " --tls-key " + tls.key + " --tls-ca " + tls.ca;
   for (uint32_t i = 0; i < count; ++i)
     std::cout << "  m" << i + 1 << " (pid " << children[i]->pid() << ") " << ensemble->where(i) << std::endl;
   try {
-    std::cout << "troupe local: self-check: " << self_check(connect) << std::endl;
+    std::cout << "troupe local: self-check: " << self_check(connect, tls) << std::endl;
   } catch (const std::exception& e) {
     std::cerr << "troupe local: self-check failed: " << e.what() << "\n";
     for (auto& c : children)
@@ -110,9 +122,9 @@ int local(int argc, const char* const* argv) {
     return 1;
   }
   std::cout << "troupe local: ensemble up. Try:\n"
-            << "  troupe zk --server " << connect << " ls /\n"
-            << "  troupe zk --server " << connect << " create -e /hello world\n"
-            << "  troupe zk --server " << connect << " watch -r /\n"
+            << "  troupe zk --server " << server << " ls /\n"
+            << "  troupe zk --server " << server << " create -e /hello world\n"
+            << "  troupe zk --server " << server << " watch -r /\n"
             << "(build/bin/troupe from the source tree; kill -9 a pid above to see failover)"
             << (limit.count() ? "" : "\nCtrl-C stops the ensemble.") << std::endl;
   auto deadline = std::chrono::steady_clock::now() + limit;

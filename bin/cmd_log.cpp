@@ -32,7 +32,8 @@ int log(int argc, const char* const* argv) {
     ("data-dir", po::value<std::string>(), "where the acceptor keeps its state (LevelDB)")
     ("http-port", po::value<uint32_t>(), "serve /metrics, /health, /status on this port");
   po::options_description desc;
-  desc.add(opts).add(snapshot_options()).add(runtime::tuning_options()).add(runtime::logging_options());
+  desc.add(opts).add(snapshot_options()).add(runtime::tuning_options()).add(runtime::logging_options())
+    .add(runtime::tls_options());
   po::variables_map vm;
   if (!runtime::parse_options(argc, argv, desc, vm)) {
     std::cout << "usage: troupe log --id N --members 1=HOST:PORT,... --data-dir DIR\n\n"

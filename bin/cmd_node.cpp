@@ -16,7 +16,8 @@ int node(int argc, const char* const* argv) {
   po::options_description roles("Roles");
   roles.add_options()("probe-interval", po::value<std::string>()->default_value("1s"),
                       "how often the prober pings each peer's echo role (0: never)");
-  desc.add(runtime::node_options()).add(roles).add(runtime::tuning_options()).add(runtime::logging_options());
+  desc.add(runtime::node_options()).add(roles).add(runtime::tuning_options()).add(runtime::logging_options())
+    .add(runtime::tls_options());
   po::variables_map vm;
   if (!runtime::parse_options(argc, argv, desc, vm)) {
     std::cout << "usage: troupe node --node NAME [--port P] [--peer NAME=HOST:PORT ...]\n\n"

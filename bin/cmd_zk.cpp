@@ -11,7 +11,7 @@
 #include "troupe/keeper/client.hpp"
 #include "troupe/runtime/config.hpp"
 #include "troupe/runtime/log.hpp"
-#include "troupe/runtime/signals.hpp"
+#include "zk_interrupt.hpp"
 
 namespace troupe::cli {
 
@@ -34,8 +34,8 @@ const char* zk_usage =
   "  lock PATH [COMMAND...]            take the lock PATH (queueing fairly), then run COMMAND\n"
   "                                    holding it, or hold it until interrupted\n"
   "  getAcl PATH | getEphemerals [PREFIX] | getAllChildrenNumber PATH | sync [PATH]\n"
-  "options: --server LIST (or TROUPE_ZK_SERVER), --timeout MS (session, default 10000),\n"
-  "         --auth USER:PASSWORD (digest identity), --linearizable (reads through the read barrier)\n";
+  "options come before COMMAND (flags, then TROUPE_* variables, then --config FILE);\n"
+  "Ctrl-C ends any command within a second.\n";
 
 struct usage_error : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -114,7 +114,8 @@ void delete_all(keeper::client& c, const std::string& path) {
     c.remove(path);
 }
 
-int run(keeper::client& c, const std::string& cmd, const std::vector<std::string>& rest) {
+int run(keeper::client& c, zk_interrupt& interrupt, const std::string& cmd,
+        const std::vector<std::string>& rest) {
   if (cmd == "ls") {
     auto a = parse(rest, "");
     auto& path = need(a, 0, "PATH");
@@ -134,7 +135,7 @@ int run(keeper::client& c, const std::string& cmd, const std::vector<std::string
     if (a.flags.count("-s"))
       print_stat(st);
     if (watch)
-      while (!fired && runtime::wait_for_termination_signal(std::chrono::milliseconds(10)) == 0) {
+      while (!fired && !interrupt.wait(std::chrono::milliseconds(10))) {
       }
     return 0;
   }
@@ -153,7 +154,7 @@ int run(keeper::client& c, const std::string& cmd, const std::vector<std::string
     if (a.flags.count("-s"))
       print_stat(st);
     if (watch)
-      while (!fired && runtime::wait_for_termination_signal(std::chrono::milliseconds(10)) == 0) {
+      while (!fired && !interrupt.wait(std::chrono::milliseconds(10))) {
       }
     return 0;
   }
@@ -205,7 +206,7 @@ int run(keeper::client& c, const std::string& cmd, const std::vector<std::string
       std::cout << event_type_name(e.type) << " " << e.path << std::endl;
     });
     std::cout << "watching " << path << std::endl;
-    runtime::wait_for_termination_signal();
+    interrupt.wait();
     return 0;
   }
   if (cmd == "lock") {
@@ -213,7 +214,7 @@ int run(keeper::client& c, const std::string& cmd, const std::vector<std::string
     std::vector<std::string> command{a.pos.begin() + std::min<size_t>(1, a.pos.size()), a.pos.end()};
     if (!command.empty() && command.front() == "--")
       command.erase(command.begin());
-    return run_lock(c, need(a, 0, "PATH"), command);
+    return run_lock(c, interrupt, need(a, 0, "PATH"), command);
   }
   if (cmd == "getAcl") {
     auto a = parse(rest, "");
@@ -241,43 +242,63 @@ int run(keeper::client& c, const std::string& cmd, const std::vector<std::string
   throw usage_error("unknown command '" + cmd + "'");
 }
 
+// The global options end at the first word that is neither an option nor
+// an option's value: that is COMMAND, and everything after it is its own
+// (`troupe zk set -v 3 /a x`), left to parse().
+int command_index(int argc, const char* const* argv, const runtime::po::options_description& desc) {
+  int i = 1;
+  while (i < argc) {
+    std::string a = argv[i];
+    if (a.size() < 2 || a[0] != '-')
+      return i;
+    auto name = a.substr(a.rfind('-', 1) + 1);
+    bool inline_value = name.find('=') != std::string::npos;
+    name = name.substr(0, name.find('='));
+    auto* opt = desc.find_nothrow(name, false);
+    bool takes_value = name == "config" || (opt && opt->semantic()->max_tokens() > 0);
+    i += takes_value && !inline_value ? 2 : 1;
+  }
+  return argc;
+}
+
 } // namespace
 
 int zk(int argc, const char* const* argv) {
   // Output is for people and scripts: the client's own log only on trouble.
   log::set_level(log::level::warn);
-  std::string server;
-  if (auto* env = std::getenv("TROUPE_ZK_SERVER"))
-    server = env;
-  keeper::client_options opts;
-  opts.connect_timeout = std::chrono::milliseconds(5000);
-  std::string auth;
+  namespace po = runtime::po;
+  po::options_description opts("troupe zk");
+  opts.add_options()
+    ("server", po::value<std::string>(), "members' client ports HOST:PORT,... (or TROUPE_ZK_SERVER)")
+    ("timeout", po::value<int32_t>()->default_value(10000), "session timeout in ms")
+    ("auth", po::value<std::string>(), "USER:PASSWORD, a digest identity for this session")
+    ("linearizable", po::bool_switch(), "reads through the read barrier");
+  po::options_description desc;
+  desc.add(opts).add(runtime::tls_options());
+  keeper::client_options copts;
+  copts.connect_timeout = std::chrono::milliseconds(5000);
+  std::string server, auth;
   std::vector<std::string> rest;
   try {
-    int i = 1;
-    for (; i < argc; ++i) {
-      std::string a = argv[i];
-      auto value = [&](const char* name) -> std::string {
-        if (i + 1 >= argc)
-          throw usage_error(std::string{name} + " needs a value");
-        return argv[++i];
-      };
-      if (a == "--help" || a == "-h") {
-        std::cout << zk_usage;
-        return 0;
-      } else if (a == "--server") {
-        server = value("--server");
-      } else if (a == "--timeout") {
-        opts.session_timeout = std::chrono::milliseconds(number(value("--timeout"), "--timeout"));
-      } else if (a == "--auth") {
-        auth = value("--auth");
-      } else if (a == "--linearizable") {
-        opts.linearizable_reads = true;
-      } else {
-        break;
-      }
+    auto split = command_index(argc, argv, desc);
+    po::variables_map vm;
+    if (!runtime::parse_options(split, argv, desc, vm)) {
+      std::cout << zk_usage << "\n" << desc << "\n";
+      return 0;
     }
-    for (; i < argc; ++i)
+    if (vm.count("server"))
+      server = vm["server"].as<std::string>();
+    else if (auto* env = std::getenv("TROUPE_ZK_SERVER"))
+      server = env;
+    copts.session_timeout = std::chrono::milliseconds(vm["timeout"].as<int32_t>());
+    if (vm.count("auth"))
+      auth = vm["auth"].as<std::string>();
+    copts.linearizable_reads = vm["linearizable"].as<bool>();
+    auto tls = runtime::read_tls_files(vm);
+    copts.tls_cert = tls.cert;
+    copts.tls_key = tls.key;
+    copts.tls_ca = tls.ca;
+    for (int i = split; i < argc; ++i)
       rest.emplace_back(argv[i]);
     if (server.empty())
       throw usage_error("--server is required (or TROUPE_ZK_SERVER)");
@@ -288,9 +309,12 @@ int zk(int argc, const char* const* argv) {
     std::cerr << "troupe zk: " << e.what() << " (see troupe zk --help)\n";
     return 2;
   }
+  // From here on Ctrl-C ends the command within a second, even while the
+  // client still waits for a member to answer.
+  zk_interrupt interrupt{std::chrono::milliseconds(800)};
   std::unique_ptr<keeper::client> c;
   try {
-    c = std::make_unique<keeper::client>(server, opts);
+    c = std::make_unique<keeper::client>(server, copts);
   } catch (const keeper::keeper_error&) {
     std::cerr << "troupe zk: cannot reach a Keeper member at " << server << "\n";
     return 3;
@@ -300,7 +324,7 @@ int zk(int argc, const char* const* argv) {
       c->add_auth("digest", auth);
     auto cmd = rest.front();
     rest.erase(rest.begin());
-    return run(*c, cmd, rest);
+    return run(*c, interrupt, cmd, rest);
   } catch (const usage_error& e) {
     std::cerr << "troupe zk: " << e.what() << " (see troupe zk --help)\n";
     return 2;

@@ -6,17 +6,18 @@
 #include "recipes_cli.hpp"
 #include "troupe/keeper/client.hpp"
 #include "troupe/keeper/recipes/lock.hpp"
-#include "troupe/runtime/signals.hpp"
+#include "zk_interrupt.hpp"
 
 namespace troupe::cli {
 
-int run_lock(keeper::client& c, const std::string& path, const std::vector<std::string>& command) {
+int run_lock(keeper::client& c, zk_interrupt& interrupt, const std::string& path,
+             const std::vector<std::string>& command) {
   keeper::recipes::lock lk{c, path};
   lk.acquire();
   std::cout << "locked " << lk.node() << std::endl;
   int status = 0;
   if (command.empty()) {
-    runtime::wait_for_termination_signal();
+    interrupt.wait();
   } else {
     std::vector<char*> argv;
     for (auto& a : command)

@@ -1,9 +1,11 @@
 #include "keeper_processes.hpp"
 
+#include <filesystem>
 #include <stdexcept>
 
 #include "commands.hpp"
 #include "troupe/runtime/http_endpoint.hpp"
+#include "troupe/runtime/tls_certs.hpp"
 
 namespace troupe::cli {
 
@@ -14,6 +16,17 @@ keeper_processes::keeper_processes(keeper_processes_options opts) : opts_(std::m
     client_ports_.push_back(base ? static_cast<uint16_t>(base + 100 + i) : runtime::pick_free_port());
     http_ports_.push_back(opts_.http ? runtime::pick_free_port() : 0);
     spec_ += (i ? "," : "") + std::to_string(i + 1) + "=127.0.0.1:" + std::to_string(port);
+  }
+  if (opts_.tls) {
+    std::vector<std::string> names{"client"};
+    for (size_t i = 0; i < opts_.members; ++i)
+      names.push_back("m" + std::to_string(i + 1));
+    std::error_code ec;
+    std::filesystem::create_directories(opts_.data_dir, ec);
+    auto pki = runtime::write_throwaway_pki(opts_.data_dir + "/tls", names);
+    client_tls_ = pki.at("client");
+    for (size_t i = 0; i < opts_.members; ++i)
+      member_tls_.push_back(pki.at("m" + std::to_string(i + 1)));
   }
   members.resize(opts_.members);
   where_.resize(opts_.members);
@@ -29,6 +42,10 @@ void keeper_processes::start(size_t i) {
   if (opts_.http) {
     args.push_back("--http-port");
     args.push_back(std::to_string(http_ports_[i]));
+  }
+  if (opts_.tls) {
+    auto& t = member_tls_.at(i);
+    args.insert(args.end(), {"--tls-cert", t.cert, "--tls-key", t.key, "--tls-ca", t.ca});
   }
   args.insert(args.end(), opts_.extra.begin(), opts_.extra.end());
   members[i] = std::make_unique<runtime::child_process>(self_path(), args);

@@ -11,6 +11,7 @@
 
 #include "troupe/log/leader_status.hpp"
 #include "troupe/runtime/process.hpp"
+#include "troupe/runtime/tls.hpp"
 
 namespace troupe::cli {
 
@@ -21,6 +22,7 @@ struct keeper_processes_options {
   bool http = false;           // --http-port per member (needed by leader())
   std::string log_level = "warn";
   std::vector<std::string> extra; // more flags for every member
+  bool tls = false;            // a throwaway CA in DATA_DIR/tls; members speak only mutual TLS
 };
 
 class keeper_processes {
@@ -37,6 +39,8 @@ public:
 
   std::string connect_string() const;
   std::vector<std::pair<std::string, uint16_t>> servers() const;
+  /// A client's certificate from the ensemble's CA (none without opts.tls).
+  const runtime::tls_files& client_tls() const { return client_tls_; }
   /// What member i printed after "listening " (its addresses).
   const std::string& where(size_t i) const { return where_.at(i); }
 
@@ -47,6 +51,8 @@ private:
   std::string spec_;
   std::vector<uint16_t> client_ports_, http_ports_;
   std::vector<std::string> where_;
+  std::vector<runtime::tls_files> member_tls_;
+  runtime::tls_files client_tls_;
 };
 
 } // namespace troupe::cli

@@ -61,6 +61,7 @@ runtime::node_config member_node_config(const rlog::group_config& g,
     cfg.http_port = static_cast<uint16_t>(vm["http-port"].as<uint32_t>());
   cfg.tuning = runtime::read_tuning(vm);
   cfg.log_level = runtime::read_log_level(vm);
+  cfg.tls = runtime::read_tls_files(vm);
   return cfg;
 }
 

@@ -19,7 +19,7 @@ rlog::group_config parse_group(const std::string& name, const std::string& membe
                                std::vector<runtime::peer_spec>& addresses);
 
 /// The node of member `id` (its own address from `addresses`, the others as
-/// peers) with --data-dir, --http-port, tuning and logging from `vm`.
+/// peers) with --data-dir, --http-port, tuning, logging and --tls-* from `vm`.
 /// Throws config_error if `id` is not a member.
 runtime::node_config member_node_config(const rlog::group_config& g,
                                         const std::vector<runtime::peer_spec>& addresses, uint32_t id,

@@ -10,9 +10,12 @@ class client;
 
 namespace troupe::cli {
 
+class zk_interrupt;
+
 /// `troupe zk lock PATH [COMMAND...]`: takes the lock, prints "locked NODE",
-/// runs COMMAND (its exit code is returned) or waits for SIGINT/SIGTERM,
-/// then releases the lock.
-int run_lock(keeper::client& c, const std::string& path, const std::vector<std::string>& command);
+/// runs COMMAND (its exit code is returned) or waits for SIGINT/SIGTERM
+/// (`interrupt`), then releases the lock.
+int run_lock(keeper::client& c, zk_interrupt& interrupt, const std::string& path,
+             const std::vector<std::string>& command);
 
 } // namespace troupe::cli

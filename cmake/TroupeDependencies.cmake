@@ -12,6 +12,13 @@ add_library(caf::io UNKNOWN IMPORTED)
 set_target_properties(caf::io PROPERTIES
   IMPORTED_LOCATION ${CAF_IO_LIBRARY}
   INTERFACE_LINK_LIBRARIES caf::core)
+# TLS between nodes (libcaf_openssl) and certificate handling (OpenSSL's C API).
+find_package(OpenSSL REQUIRED)
+find_library(CAF_OPENSSL_LIBRARY caf_openssl REQUIRED)
+add_library(caf::openssl UNKNOWN IMPORTED)
+set_target_properties(caf::openssl PROPERTIES
+  IMPORTED_LOCATION ${CAF_OPENSSL_LIBRARY}
+  INTERFACE_LINK_LIBRARIES "caf::io;OpenSSL::SSL")
 
 find_package(Threads REQUIRED)
 find_package(Protobuf REQUIRED)

@@ -61,7 +61,8 @@ void add_link(directory_actor* self, const peer_spec& peer) {
   if (peer.node == st.settings.node || st.links.count(peer.node))
     return;
   peer_link_settings ls{st.settings.node, peer, st.settings.timing,
-                        st.settings.connector, caf::actor{self}, st.settings.metrics};
+                        st.settings.connector, caf::actor{self}, st.settings.metrics,
+                        st.settings.tls};
   auto link = spawn_peer_link(self, std::move(ls));
   st.links.emplace(peer.node, link);
   if (auto w = st.waiting.find(peer.node); w != st.waiting.end()) {

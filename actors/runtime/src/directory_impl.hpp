@@ -26,6 +26,7 @@ struct directory_settings {
   caf::actor connector;
   std::vector<peer_spec> peers;
   metrics::registry* metrics = nullptr;
+  tls_files tls; // set: a failed connect is diagnosed (probe_tls_handshake)
 };
 
 caf::actor spawn_directory(caf::actor_system& sys, directory_settings settings);
@@ -37,6 +38,7 @@ struct peer_link_settings {
   caf::actor connector;
   caf::actor directory; // receives link state reports
   metrics::registry* metrics = nullptr;
+  tls_files tls;
 };
 
 /// Called by the directory: a link to one peer node (linked to the caller).

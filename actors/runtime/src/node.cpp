@@ -18,6 +18,7 @@
 #include "troupe/runtime/http_endpoint.hpp"
 #include "troupe/runtime/json_page.hpp"
 #include "troupe/runtime/metrics.hpp"
+#include "troupe/runtime/tls_diagnostics.hpp"
 #include "troupe/messages/wire.hpp"
 
 namespace troupe::runtime {
@@ -28,6 +29,7 @@ struct node::impl {
   caf::actor_system_config sys_cfg;
   std::unique_ptr<caf::actor_system> sys;
   caf::actor directory;
+  caf::actor tls_watch; // while TLS is on
   uint16_t port = 0;
   uint64_t seed = 0;
   uint64_t incarnation = 0;
@@ -75,7 +77,12 @@ node::node(const node_config& cfg, const type_registrar& types) : impl_(std::mak
   d.seed = std::random_device{}();
   d.incarnation = static_cast<uint64_t>(
     std::chrono::system_clock::now().time_since_epoch().count());
-  configure_actor_system(d.sys_cfg, cfg.tuning);
+  try {
+    validate_tls_files(cfg.tls);
+  } catch (const config_error& e) {
+    throw startup_error(e.what());
+  }
+  configure_actor_system(d.sys_cfg, cfg.tuning, cfg.tls);
   if (types)
     types(d.sys_cfg);
   d.sys = std::make_unique<caf::actor_system>(d.sys_cfg);
@@ -83,16 +90,20 @@ node::node(const node_config& cfg, const type_registrar& types) : impl_(std::mak
   ds.node = cfg.name;
   ds.incarnation = d.incarnation;
   ds.timing = cfg.timing;
-  ds.connector = caf::actor_cast<caf::actor>(d.sys->middleman().actor_handle());
+  ds.connector = connector(*d.sys);
   ds.peers = cfg.peers;
   ds.metrics = &d.metrics;
+  ds.tls = cfg.tls;
   d.directory = spawn_directory(*d.sys, std::move(ds));
+  if (cfg.tls.enabled())
+    d.tls_watch = spawn_tls_refusal_watch(*d.sys, cfg.name, d.metrics);
   // SO_REUSEADDR: a restarted node rebinds its port at once (TIME_WAIT);
   // a port with a live listener is still refused.
-  auto published = d.sys->middleman().publish(d.directory, cfg.port, cfg.host.c_str(), true);
+  auto published = publish(*d.sys, d.directory, cfg.port, cfg.host, true);
   if (!published) {
     auto reason = d.sys->render(published.error());
     caf::anon_send_exit(d.directory, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(d.tls_watch, caf::exit_reason::user_shutdown);
     throw startup_error("cannot listen on " + cfg.host + ":" + std::to_string(cfg.port) +
                         ": " + reason);
   }
@@ -116,11 +127,13 @@ node::node(const node_config& cfg, const type_registrar& types) : impl_(std::mak
         });
     } catch (const std::runtime_error& e) {
       caf::anon_send_exit(d.directory, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(d.tls_watch, caf::exit_reason::user_shutdown);
       throw startup_error(e.what());
     }
   }
   logger("node").info("node started", {{"listen", cfg.host + ":" + std::to_string(d.port)},
-                                       {"peers", cfg.peers.size()}});
+                                       {"peers", cfg.peers.size()},
+                                       {"tls", cfg.tls.enabled() ? "mutual" : "off"}});
 }
 
 node::~node() {
@@ -132,6 +145,7 @@ node::~node() {
       caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
   }
   caf::anon_send_exit(d.directory, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(d.tls_watch, caf::exit_reason::user_shutdown);
   // The actor system waits for every actor: roles must be registered with
   // add_role (or linked to one) so that they stop here.
   d.sys.reset();

@@ -14,6 +14,7 @@
 #include "troupe/runtime/directory.hpp"
 #include "troupe/runtime/heartbeat_monitor.hpp"
 #include "troupe/runtime/metrics.hpp"
+#include "troupe/runtime/tls_diagnostics.hpp"
 #include "troupe/messages/wire.hpp"
 
 namespace troupe::runtime {
@@ -37,6 +38,7 @@ struct peer_link_state {
   uint64_t epoch = 0;           // bumps on every (re)connect attempt
   duration backoff{0};
   std::string down_reason = "not connected yet";
+  std::string tls_error; // the last TLS diagnosis, logged when it changes
   std::map<std::string, role_entry> roles;
   deadline_table deadlines;
   metrics::counter* reconnects = nullptr;
@@ -181,6 +183,7 @@ void connect(link_actor* self) {
         if (st.backoff.count() > 0)
           st.reconnects->inc();
         st.backoff = duration{0};
+        st.tls_error.clear();
         st.log.info("peer connected", {{"peer", st.settings.peer.node}});
         report(self);
         for (auto& [role, e] : st.roles)
@@ -192,6 +195,11 @@ void connect(link_actor* self) {
           return;
         st.log.debug("connect failed", {{"peer", st.settings.peer.node}, {"error", to_string(err)}});
         st.down_reason = "unreachable: " + to_string(err);
+        // CAF reports a refused TLS handshake as a disconnect during the
+        // BASP handshake and nothing more: ask OpenSSL what went wrong.
+        if (st.settings.tls.enabled() && err == caf::sec::disconnect_during_handshake)
+          probe_tls_handshake(self->system(), self, st.settings.peer.host, st.settings.peer.port,
+                              st.settings.tls);
         report(self);
         schedule_reconnect(self);
       });
@@ -279,6 +287,15 @@ caf::behavior peer_link(link_actor* self, peer_link_settings settings) {
           lookup(self, role);
       }
       report(self); // keeps the status view's round trip current
+    },
+    [self](tls_probe_atom, const std::string&, uint16_t, const std::string& error) {
+      auto& st = self->state;
+      if (error.empty() || error == st.tls_error)
+        return;
+      st.tls_error = error;
+      st.down_reason = error;
+      st.log.error(error, {{"peer", st.settings.peer.node}});
+      report(self);
     },
     [self](retry_atom, uint64_t epoch) {
       if (epoch == self->state.epoch && !self->state.remote)

@@ -181,10 +181,16 @@ client::client(const std::string& connect_string, client_options opts) : impl_(s
   }
   cfg.connect_timeout = std::chrono::milliseconds(1000);
   cfg.seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  runtime::tls_files tls{opts.tls_cert, opts.tls_key, opts.tls_ca};
+  try {
+    runtime::validate_tls_files(tls);
+  } catch (const runtime::config_error& e) {
+    throw keeper_error(error::bad_arguments, e.what());
+  }
   impl_->own_cfg = std::make_unique<caf::actor_system_config>();
   runtime::runtime_tuning tuning;
   tuning.threads = 2;
-  runtime::configure_actor_system(*impl_->own_cfg, tuning);
+  runtime::configure_actor_system(*impl_->own_cfg, tuning, tls);
   impl_->own_sys = std::make_unique<caf::actor_system>(*impl_->own_cfg);
   impl_->sys = impl_->own_sys.get();
   impl_->opts = opts;

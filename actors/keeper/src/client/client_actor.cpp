@@ -14,6 +14,8 @@
 #include "troupe/runtime/config.hpp"
 #include "troupe/runtime/directory.hpp"
 #include "troupe/runtime/log.hpp"
+#include "troupe/runtime/actor_system_setup.hpp"
+#include "troupe/runtime/tls_diagnostics.hpp"
 
 #include "client_watches.hpp"
 
@@ -64,6 +66,7 @@ struct client_state {
   std::vector<caf::actor> state_subscribers;
   std::vector<caf::response_promise> close_waiters;
   session_state told = session_state::disconnected;
+  std::map<std::string, std::string> tls_errors; // host:port -> last diagnosis
   log::logger log{"client", "keeper.client"};
   static inline const char* name = "troupe.keeper.client";
 };
@@ -301,7 +304,8 @@ void connect_next(client_actor* self) {
     return try_member(self, i->second);
   }
   auto& [host, port] = st.cfg.servers[idx];
-  auto mm = self->system().middleman().actor_handle();
+  // TLS when this client's actor system was configured with certificates.
+  auto mm = runtime::connector(self->system());
   self->request(mm, st.cfg.connect_timeout, caf::connect_atom::value, host, port)
     .then(
       [self, attempt](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
@@ -313,7 +317,13 @@ void connect_next(client_actor* self) {
           return retry(self, attempt);
         try_member(self, server);
       },
-      [self, attempt](caf::error&) { retry(self, attempt); });
+      [self, attempt, host = host, port = port](caf::error& err) {
+        // CAF says only "disconnect during handshake" when TLS refused us.
+        auto tls = runtime::tls_of(self->system());
+        if (tls.enabled() && err == caf::sec::disconnect_during_handshake)
+          runtime::probe_tls_handshake(self->system(), self, host, port, tls);
+        retry(self, attempt);
+      });
 }
 
 caf::response_promise enqueue(client_actor* self, wire::Request& req, watch_target target) {
@@ -363,6 +373,12 @@ caf::behavior client(client_actor* self, client_config cfg) {
   return {
     [self](const role_up& up) { self->state.by_directory[up.addr.node] = up.handle; },
     [self](const role_down& down) { self->state.by_directory.erase(down.addr.node); },
+    [self](runtime::tls_probe_atom, const std::string& host, uint16_t port, const std::string& err) {
+      auto& last = self->state.tls_errors[host + ":" + std::to_string(port)];
+      if (!err.empty() && err != last)
+        self->state.log.error(err);
+      last = err;
+    },
     [self](connect_atom, uint64_t attempt) {
       if (attempt == self->state.attempt && self->state.ph == phase::connecting)
         connect_next(self);

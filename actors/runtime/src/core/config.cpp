@@ -118,6 +118,15 @@ po::options_description logging_options() {
   return d;
 }
 
+po::options_description tls_options() {
+  po::options_description d("TLS (all three or none; then only mutual TLS)");
+  d.add_options()
+    ("tls-cert", po::value<std::string>(), "this process's certificate (PEM), signed by --tls-ca")
+    ("tls-key", po::value<std::string>(), "its private key (unencrypted PEM)")
+    ("tls-ca", po::value<std::string>(), "the CA certificate (PEM) every peer's certificate must chain to");
+  return d;
+}
+
 namespace {
 
 // TROUPE_DATA_DIR -> data-dir, for options that exist in `desc`.
@@ -187,6 +196,13 @@ log::level read_log_level(const po::variables_map& vm) {
   throw config_error("invalid --log-level '" + text + "' (trace, debug, info, warn, error, off)");
 }
 
+tls_files read_tls_files(const po::variables_map& vm) {
+  auto get = [&](const char* key) { return vm.count(key) ? vm[key].as<std::string>() : std::string{}; };
+  tls_files files{get("tls-cert"), get("tls-key"), get("tls-ca")};
+  validate_tls_files(files);
+  return files;
+}
+
 namespace {
 
 duration read_positive_duration(const po::variables_map& vm, const char* key, duration fallback) {
@@ -239,6 +255,7 @@ node_config read_node_config(const po::variables_map& vm) {
   }
   cfg.log_level = read_log_level(vm);
   cfg.tuning = read_tuning(vm);
+  cfg.tls = read_tls_files(vm);
   auto& t = cfg.timing;
   t.heartbeat_interval = read_positive_duration(vm, "heartbeat-interval", t.heartbeat_interval);
   t.heartbeat_timeout = read_positive_duration(vm, "heartbeat-timeout", t.heartbeat_timeout);

@@ -52,6 +52,11 @@ struct client_options {
   std::chrono::milliseconds request_timeout{10000};
   std::chrono::milliseconds connect_timeout{10000}; // the constructor waits this long
   bool linearizable_reads = false;                  // every read through the read barrier
+  // Mutual TLS to the members (all three PEM files or none), as the members'
+  // --tls-cert/--tls-key/--tls-ca: this client's certificate, its key, the CA.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
 };
 
 class client {

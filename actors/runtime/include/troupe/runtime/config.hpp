@@ -16,6 +16,7 @@
 #include <boost/program_options/variables_map.hpp>
 
 #include "troupe/runtime/log.hpp"
+#include "troupe/runtime/tls.hpp"
 
 namespace troupe::runtime {
 
@@ -69,6 +70,7 @@ struct node_config {
   log::level log_level = log::level::info;
   runtime_tuning tuning;
   link_timing timing;
+  tls_files tls; // all set: node-to-node links are mutual TLS only
 };
 
 namespace po = boost::program_options;
@@ -79,6 +81,8 @@ po::options_description node_options();
 po::options_description tuning_options();
 /// --log-level.
 po::options_description logging_options();
+/// --tls-cert, --tls-key, --tls-ca (daemons and clients alike).
+po::options_description tls_options();
 
 /// Parses argv (after the subcommand) against `desc` plus --help and
 /// --config, then TROUPE_* variables, then the config file. Returns false if
@@ -92,6 +96,8 @@ bool parse_options(int argc, const char* const* argv,
 node_config read_node_config(const po::variables_map& vm);
 runtime_tuning read_tuning(const po::variables_map& vm);
 log::level read_log_level(const po::variables_map& vm);
+/// The --tls-* files, validated (validate_tls_files); none set: plaintext.
+tls_files read_tls_files(const po::variables_map& vm);
 
 /// A node or role name: [A-Za-z0-9_.-]{1,64}.
 bool valid_name(const std::string& name);
