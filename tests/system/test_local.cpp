@@ -1,8 +1,9 @@
 // `troupe local`'s happy path, as a new user meets it: it starts an ensemble,
 // its self-check passes, the `troupe zk` command it prints works when pasted
-// into a shell, and Ctrl-C (SIGINT) stops every member it started. Its ports
-// are picked like every test's (runtime::pick_free_port, reserved across
-// processes), its data goes to a temporary directory.
+// into a shell, Ctrl-C (SIGINT) stops every member it started, and a restart
+// finds the data again. Its ports are picked like every test's
+// (runtime::pick_free_port, reserved across processes), its data goes to a
+// temporary directory.
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -105,4 +106,20 @@ TEST(Local, StartsChecksItselfServesAndStopsOnCtrlC) {
   EXPECT_EQ(local.wait(60s), std::optional<int>{0});
   for (auto pid : s.members)
     EXPECT_TRUE(gone(pid)) << "member pid " << pid << " outlived troupe local";
+}
+
+// "Data stays in --data-dir: a restart finds it again" (its --help): the
+// second run's self-check overwrites the first run's znode (version 1).
+TEST(Local, RestartFindsItsData) {
+  troupe::test::temp_dir dir;
+  for (int run = 0; run < 2; ++run) {
+    child_process local{TROUPE_BINARY, {"local", "--data-dir", dir.sub("data"), "--log-level", "warn"}};
+    auto s = read_startup(local, 60s);
+    ASSERT_TRUE(s.waiting) << "run " << run << ": troupe local did not come up:\n" << s.out;
+    ASSERT_TRUE(s.self_check) << s.out;
+    EXPECT_EQ(s.self_check->rfind("wrote and read /troupe/local (version " + std::to_string(run) + ")", 0), 0u)
+      << "run " << run << ": " << *s.self_check;
+    local.signal(SIGINT);
+    EXPECT_EQ(local.wait(60s), std::optional<int>{0}) << "run " << run;
+  }
 }
