@@ -154,7 +154,8 @@ protected:
   // caused by writes acknowledged before the call: each sets a watch on a
   // fresh node, one create fires them all, and a client runs its watch
   // callbacks one at a time in zxid order (docs/keeper.md, Guarantees).
-  // After it, a watch that did not fire (a herd, a wrong wake-up) will not.
+  // So a watch those writes did not fire by then (a herd, a wrong wake-up)
+  // they never will.
   bool watch_fence(const std::vector<keeper::client*>& cs) {
     auto path = root + "/fence-" + std::to_string(++fences);
     auto fired = std::make_shared<std::atomic<size_t>>(0);
