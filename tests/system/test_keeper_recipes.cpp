@@ -3,6 +3,13 @@
 // uses its own clients (sessions) and its own subtree /recipes/<test>.
 // Sessions end by closing clients, and expire by stopping (SIGSTOP) a
 // `troupe zk lock` process that holds or waits for a lock.
+//
+// No sleep stands in for synchronization: a waiter is known to wait when
+// recipes::blocked_on_watches() says so, and "nothing more happened" is
+// checked after a watch fence (watch_fence below), an event ordered after
+// everything it is to rule out. The sleeps left are part of a scenario (a
+// holder holding a while, staggered arrivals); no assertion depends on how
+// long they last.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,6 +17,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <fstream>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -20,6 +28,7 @@
 #include "troupe/keeper/recipes/barrier.hpp"
 #include "troupe/keeper/recipes/config.hpp"
 #include "troupe/keeper/recipes/counter.hpp"
+#include "troupe/keeper/recipes/diagnostics.hpp"
 #include "troupe/keeper/recipes/election.hpp"
 #include "troupe/keeper/recipes/lock.hpp"
 #include "troupe/keeper/recipes/membership.hpp"
@@ -61,6 +70,15 @@ struct ensemble : troupe::test::keeper_ensemble {
 ensemble* group = nullptr;
 
 using troupe::test::eventually;
+
+// Raises `most` to `now` if it is lower. A compare-exchange loop: a load
+// and then a store would let a smaller value overwrite a larger one that
+// another thread stored in between.
+void atomic_max(std::atomic<int>& most, int now) {
+  int seen = most.load();
+  while (seen < now && !most.compare_exchange_weak(seen, now)) {
+  }
+}
 
 // Failures inside worker threads, reported by the test thread.
 struct failures {
@@ -122,8 +140,25 @@ protected:
     }
   }
 
+  // Returns once each of `cs` has run the callbacks of every watch event
+  // caused by writes acknowledged before the call: each sets a watch on a
+  // fresh node, one create fires them all, and a client runs its watch
+  // callbacks one at a time in zxid order (docs/keeper.md, Guarantees).
+  // So a watch those writes did not fire by then (a herd, a wrong wake-up)
+  // they never will.
+  bool watch_fence(const std::vector<keeper::client*>& cs) {
+    auto path = root + "/fence-" + std::to_string(++fences);
+    auto fired = std::make_shared<std::atomic<size_t>>(0);
+    for (auto* c : cs)
+      if (c->exists(path, [fired](const keeper::watch_event&) { ++*fired; }))
+        return false;
+    admin->create(path);
+    return eventually([&] { return *fired == cs.size(); });
+  }
+
   std::string root;
   std::unique_ptr<keeper::client> admin;
+  int fences = 0;
 };
 
 TEST_F(KeeperRecipes, LockMutualExclusion) {
@@ -141,10 +176,10 @@ TEST_F(KeeperRecipes, LockMutualExclusion) {
           lk.acquire();
           EXPECT_TRUE(lk.held());
           int now = ++inside;
-          most_inside = std::max(most_inside.load(), now);
+          atomic_max(most_inside, now);
           // Read-modify-write without versions: only the lock keeps it right.
           auto v = std::stoi(c->get(value));
-          std::this_thread::sleep_for(1ms);
+          std::this_thread::sleep_for(1ms); // scenario: a wider window for a second holder
           c->set(value, std::to_string(v + 1));
           --inside;
           lk.release();
@@ -181,49 +216,57 @@ TEST_F(KeeperRecipes, LockWakesOnlyTheNextWaiter) {
   auto hc = client();
   recipes::lock holder{*hc, path};
   holder.acquire();
+  std::vector<std::unique_ptr<keeper::client>> clients;
+  std::vector<keeper::client*> waiting_clients;
+  for (int i = 0; i < 5; ++i) {
+    clients.push_back(client());
+    waiting_clients.push_back(clients.back().get());
+  }
   std::atomic<int> acquired{0};
-  std::atomic<bool> go_on{false};
+  std::promise<void> go_on;
+  std::shared_future<void> may_release = go_on.get_future().share();
   failures bad;
   std::vector<std::thread> waiters;
-  for (int i = 0; i < 5; ++i)
-    waiters.emplace_back([&] {
+  for (auto* c : waiting_clients)
+    waiters.emplace_back([&, c] {
       bad.run([&] {
-        auto c = client();
         recipes::lock lk{*c, path};
         lk.acquire();
         ++acquired;
-        while (!go_on)
-          std::this_thread::sleep_for(5ms);
+        may_release.wait();
         lk.release();
       });
     });
-  ASSERT_TRUE(eventually([&] { return children(path) == 6; }));
-  std::this_thread::sleep_for(500ms); // every waiter has set its watch
+  // Each waiter blocks only once its predecessor watch is set.
+  EXPECT_TRUE(eventually([&] { return recipes::blocked_on_watches() == 5; }));
+  EXPECT_EQ(children(path), 6u);
   auto before = recipes::predecessor_watch_firings();
   holder.release();
-  ASSERT_TRUE(eventually([&] { return acquired == 1; }));
-  std::this_thread::sleep_for(300ms); // a herd would show up now
-  EXPECT_EQ(acquired.load(), 1);
+  EXPECT_TRUE(eventually([&] { return acquired == 1; }));
+  // Every waiter's client has seen all the release caused: one watch fired.
+  EXPECT_TRUE(watch_fence(waiting_clients));
   EXPECT_EQ(recipes::predecessor_watch_firings() - before, 1u);
-  go_on = true;
+  EXPECT_EQ(acquired.load(), 1);
+  EXPECT_EQ(recipes::blocked_on_watches(), 4);
+  go_on.set_value();
   for (auto& t : waiters)
     t.join();
   EXPECT_TRUE(bad.what.empty()) << bad.what.front();
   EXPECT_EQ(acquired.load(), 5);
-  EXPECT_LE(recipes::predecessor_watch_firings() - before, 5u);
+  EXPECT_EQ(recipes::predecessor_watch_firings() - before, 5u); // one per handover
 }
 
 TEST_F(KeeperRecipes, LockReleasedWhenHolderClientCloses) {
   auto path = root + "/lock";
-  auto c1 = client(), c2 = client();
+  // A session that would take a minute to expire: b gets the lock within
+  // 20 s only because closing the client ended the session.
+  auto c1 = client(60000ms), c2 = client();
   auto a = std::make_unique<recipes::lock>(*c1, path);
   recipes::lock b{*c2, path};
   a->acquire();
   EXPECT_FALSE(b.try_acquire(200ms));
   c1->close(); // the session ends: its ephemeral lock node goes
-  auto t0 = std::chrono::steady_clock::now();
-  EXPECT_TRUE(b.try_acquire(5s));
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+  EXPECT_TRUE(b.try_acquire(20s));
   EXPECT_FALSE(a->held());
   auto t1 = std::chrono::steady_clock::now();
   a.reset(); // releasing on a closed client neither blocks nor throws
@@ -243,9 +286,9 @@ TEST_F(KeeperRecipes, LockReleasedWhenHolderSessionExpires) {
   EXPECT_TRUE(lk.try_acquire(10s));
   EXPECT_GE(std::chrono::steady_clock::now() - t0, 300ms);
   holder->signal(SIGCONT);
-  std::this_thread::sleep_for(500ms);
   holder->signal(SIGTERM);
-  // Its release finds the session expired: `troupe zk` exits 1 (SessionExpired).
+  // Its release finds the session expired, whether it has heard so by then
+  // or learns it from the release's answer: `troupe zk` exits 1 (SessionExpired).
   EXPECT_EQ(holder->wait(10s), std::optional<int>{1});
   EXPECT_TRUE(lk.held());
 }
@@ -257,7 +300,8 @@ TEST_F(KeeperRecipes, LockWaiterSeesItsSessionExpire) {
   lk.acquire();
   auto waiter = zk({"--timeout", "1000", "lock", path, "/bin/echo", "ran"});
   ASSERT_TRUE(eventually([&] { return children(path) == 2; }));
-  std::this_thread::sleep_for(200ms);
+  // The stop lands anywhere after its node exists (before, while or after
+  // it sets its watch): the outcome below must be the same for each.
   waiter->signal(SIGSTOP);
   EXPECT_TRUE(eventually([&] { return children(path) == 1; }, 10s)); // its node went with its session
   waiter->signal(SIGCONT);
@@ -282,11 +326,18 @@ TEST_F(KeeperRecipes, ReadWriteLock) {
     w.write_lock().acquire();
     writing = true;
   });
-  ASSERT_TRUE(eventually([&] { return children(path) == 3; }));
+  // The writer blocks once its watch on its predecessor (b's node) is set.
+  EXPECT_TRUE(eventually([&] { return recipes::blocked_on_watches() == 1; }));
+  EXPECT_EQ(children(path), 3u);
   EXPECT_FALSE(late.read_lock().try_acquire(300ms)); // queued behind the writer
+  auto before = recipes::predecessor_watch_firings();
   a.read_lock().release();
-  std::this_thread::sleep_for(200ms);
-  EXPECT_FALSE(writing.load()); // b still reads
+  // b still reads: once the writer's client has seen all a's release
+  // caused, the writer was not woken, so it does not write.
+  EXPECT_TRUE(watch_fence({c3.get()}));
+  EXPECT_EQ(recipes::predecessor_watch_firings() - before, 0u);
+  EXPECT_EQ(recipes::blocked_on_watches(), 1);
+  EXPECT_FALSE(writing.load());
   b.read_lock().release();
   ASSERT_TRUE(eventually([&] { return writing.load(); }));
   writer.join();
@@ -320,7 +371,9 @@ TEST_F(KeeperRecipes, ElectionHasOneLeaderAndHandsOver) {
     return n;
   };
   ASSERT_TRUE(es[0]->wait_for_leadership(5s));
-  std::this_thread::sleep_for(200ms);
+  // Settled, not a moment to wait out: each constructor returned after its
+  // first look, and a participant's view changes only when a node before
+  // its own goes (none has yet).
   EXPECT_EQ(leaders(), 1);
   EXPECT_FALSE(es[1]->wait_for_leadership(100ms));
   for (auto& e : es)
@@ -330,7 +383,7 @@ TEST_F(KeeperRecipes, ElectionHasOneLeaderAndHandsOver) {
   EXPECT_EQ(es[2]->leader_id(), "p2");
   EXPECT_TRUE(eventually([&] { return !es[0]->is_leader(); }, 2s));
   es[0].reset();
-  std::this_thread::sleep_for(200ms);
+  // p3 waits behind p2, which leads and whose node stays: p3 cannot lead.
   EXPECT_EQ(leaders(), 1);
   es[1]->resign(); // and the last one takes over
   EXPECT_TRUE(es[2]->wait_for_leadership(5s));
@@ -355,7 +408,8 @@ TEST_F(KeeperRecipes, BarrierBlocksUntilRemoved) {
     b.wait();
     passed = true;
   });
-  std::this_thread::sleep_for(100ms);
+  // Blocked, its watch on the barrier set, and the barrier still there.
+  EXPECT_TRUE(eventually([&] { return recipes::blocked_on_watches() == 1; }));
   EXPECT_FALSE(passed.load());
   a.remove();
   EXPECT_TRUE(eventually([&] { return passed.load(); }));
@@ -373,6 +427,8 @@ TEST_F(KeeperRecipes, DoubleBarrierEntersAndLeavesTogether) {
       bad.run([&] {
         auto c = client();
         recipes::double_barrier db{*c, root + "/db", "p" + std::to_string(i), n};
+        // Scenario: staggered arrivals and departures; the checks count who
+        // is there, however long anyone takes.
         std::this_thread::sleep_for(std::chrono::milliseconds(120 * i)); // staggered arrivals
         ++entering;
         db.enter();
@@ -556,6 +612,7 @@ TEST_F(KeeperRecipes, CliLockRunsCommandsOneAtATime) {
   for (int i = 0; i < 3; ++i) {
     auto id = std::to_string(i);
     runs.push_back(zk({"lock", root + "/cli", "--", "/bin/sh", "-c",
+                       // Scenario: each holds the lock a while; the check is on the order only.
                        "echo start " + id + " >> " + file + "; sleep 0.2; echo end " + id + " >> " + file}));
   }
   for (auto& r : runs)
@@ -605,24 +662,31 @@ TEST_F(KeeperRecipes, LockStaysExclusiveAcrossMemberRestarts) {
         while (!stop) {
           lk.acquire();
           int now = ++inside;
-          most_inside = std::max(most_inside.load(), now);
-          std::this_thread::sleep_for(2ms);
+          atomic_max(most_inside, now);
+          std::this_thread::sleep_for(2ms); // scenario: a holder holds a while
           --inside;
           lk.release();
           ++rounds;
         }
       });
     });
-  for (size_t m = 0; m < 2; ++m) {
-    std::this_thread::sleep_for(300ms);
+  // The lock changes hands 20 times before each kill, while the member is
+  // down, and after it is back; and the member has caught up before the next
+  // kill (else a lagging member and a dead one leave no quorum).
+  auto progresses = [&] {
     auto before = rounds.load();
+    return eventually([&] { return rounds > before + 20; }, 20s);
+  };
+  EXPECT_TRUE(progresses()) << "no progress before the first restart";
+  for (size_t m = 0; m < 2; ++m) {
     group->kill9(m);
-    std::this_thread::sleep_for(700ms);
+    EXPECT_TRUE(progresses()) << "stalled while m" << m + 1 << " was down";
     if (!group->start(m)) {
       ADD_FAILURE() << "m" << m + 1 << " did not restart";
       break;
     }
-    EXPECT_TRUE(eventually([&] { return rounds > before + 20; }, 10s)) << "stalled after restarting m" << m + 1;
+    EXPECT_TRUE(progresses()) << "stalled after restarting m" << m + 1;
+    EXPECT_TRUE(group->wait_caught_up()) << "m" << m + 1 << " did not catch up";
   }
   stop = true;
   for (auto& t : threads)

@@ -2,10 +2,24 @@
 #include "common.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <random>
 
 #include "troupe/keeper/paths.hpp"
+#include "troupe/keeper/recipes/diagnostics.hpp"
+
+namespace troupe::keeper::recipes {
+
+namespace {
+std::atomic<int64_t> blocked{0}; // calls inside wake_flag::wait
+}
+
+int64_t blocked_on_watches() {
+  return blocked.load();
+}
+
+} // namespace troupe::keeper::recipes
 
 namespace troupe::keeper::recipes::detail {
 
@@ -211,6 +225,10 @@ void wake_flag::lower() {
 
 bool wake_flag::wait(client& c, steady::time_point deadline, const std::string& path) {
   constexpr auto slice = std::chrono::milliseconds(50);
+  ++blocked;
+  struct unblock {
+    ~unblock() { --blocked; }
+  } on_return;
   for (;;) {
     check_session(c, path);
     std::unique_lock<std::mutex> guard{mtx_};
