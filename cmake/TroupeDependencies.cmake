@@ -1,17 +1,7 @@
 # Finds troupe's Debian-packaged dependencies and makes imported targets for
 # the ones that ship no CMake package (CAF 0.17.6).
 
-find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)
-find_library(CAF_CORE_LIBRARY caf_core REQUIRED)
-find_library(CAF_IO_LIBRARY caf_io REQUIRED)
-add_library(caf::core UNKNOWN IMPORTED)
-set_target_properties(caf::core PROPERTIES
-  IMPORTED_LOCATION ${CAF_CORE_LIBRARY}
-  INTERFACE_INCLUDE_DIRECTORIES ${CAF_INCLUDE_DIR})
-add_library(caf::io UNKNOWN IMPORTED)
-set_target_properties(caf::io PROPERTIES
-  IMPORTED_LOCATION ${CAF_IO_LIBRARY}
-  INTERFACE_LINK_LIBRARIES caf::core)
+include(${CMAKE_CURRENT_LIST_DIR}/TroupeFindCAF.cmake)
 
 find_package(Threads REQUIRED)
 find_package(Protobuf REQUIRED)
