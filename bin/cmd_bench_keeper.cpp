@@ -18,6 +18,7 @@
 #include "bench_keeper.hpp"
 #include "commands.hpp"
 #include "troupe/keeper/client.hpp"
+#include "troupe/keeper/client_actor.hpp"
 #include "troupe/messages/wire.hpp"
 #include "troupe/runtime/actor_system_setup.hpp"
 #include "troupe/runtime/config.hpp"
@@ -115,7 +116,7 @@ keeper_result run_troupe_workload(caf::actor_system& sys, const std::vector<std:
   {
     keeper::client_config cfg;
     cfg.servers = servers;
-    keeper::client setup{sys, cfg};
+    keeper::client setup{keeper::client::in_actor_system{sys, cfg}};
     for (int s = -1; s < w.sessions; ++s) {
       auto path = s < 0 ? w.prefix : w.prefix + "/s" + std::to_string(s);
       try {
@@ -176,7 +177,7 @@ std::vector<double> failover(keeper_processes& e, caf::actor_system& sys, int tr
   o.request_timeout = std::chrono::milliseconds(3000);
   keeper::client_config cfg;
   cfg.servers = e.servers();
-  keeper::client c{sys, cfg, o};
+  keeper::client c{keeper::client::in_actor_system{sys, cfg}, o};
   try {
     c.create("/failover", "x");
   } catch (const keeper::keeper_error&) {
@@ -294,6 +295,11 @@ int bench_keeper(int argc, const char* const* argv) {
   auto target = vm["target"].as<std::string>();
   if (target != "troupe" && target != "zookeeper" && target != "both")
     throw runtime::config_error("--target is troupe, zookeeper or both");
+#if !TROUPE_HAVE_ZOOKEEPER_CLIENT
+  if (target != "troupe")
+    throw runtime::config_error("--target " + target + " is disabled: this troupe was built without "
+                                "ZooKeeper's C client (apt-get install libzookeeper-mt-dev, then reconfigure)");
+#endif
   auto kinds = split(vm["kind"].as<std::string>());
   for (auto& k : kinds)
     if (k != "write" && k != "read" && k != "create-delete")
@@ -357,12 +363,14 @@ int bench_keeper(int argc, const char* const* argv) {
       }
     }
   }
+#if TROUPE_HAVE_ZOOKEEPER_CLIENT
   if (target == "zookeeper" || target == "both") {
     zookeeper_ensemble zk;
     std::cerr << "troupe bench keeper: 3 ZooKeeper servers up; warming up the JVMs (20 s)" << std::endl;
     warm_up_zookeeper(zk.connect_string(), 20);
     run_all("zookeeper", [&](const keeper_workload& wl) { return run_zookeeper_workload(zk.connect_string(), wl); });
   }
+#endif
   return 0;
 }
 

@@ -1,6 +1,7 @@
-// What the member daemons (`troupe log`, `troupe keeper`) share: parsing a
-// membership (--members 1=HOST:PORT,...), the node configuration of one
-// member, and asking a role for its status text (HTTP routes).
+// What the member daemons (`troupe log`, `troupe keeper`) share: the
+// membership (--members 1=HOST:PORT,..., parsed by troupe/log/group_spec.hpp),
+// the node configuration of one member, and asking a role for its status
+// text (HTTP routes).
 #pragma once
 
 #include <string>
@@ -8,15 +9,13 @@
 
 #include "caf/fwd.hpp"
 
+#include "troupe/log/group_spec.hpp"
 #include "troupe/log/replicated_log.hpp"
 #include "troupe/runtime/config.hpp"
 
 namespace troupe::cli {
 
-/// The group `name` from "1=HOST:PORT,..."; members are nodes "m<ID>".
-/// `addresses` receives each member's address. Throws config_error.
-rlog::group_config parse_group(const std::string& name, const std::string& members,
-                               std::vector<runtime::peer_spec>& addresses);
+using rlog::parse_group;
 
 /// The node of member `id` (its own address from `addresses`, the others as
 /// peers) with --data-dir, --http-port, tuning, logging and --tls-* from `vm`.

@@ -1,40 +1,14 @@
 # Finds troupe's Debian-packaged dependencies and makes imported targets for
 # the ones that ship no CMake package (CAF 0.17.6).
 
-find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)
-find_library(CAF_CORE_LIBRARY caf_core REQUIRED)
-find_library(CAF_IO_LIBRARY caf_io REQUIRED)
-add_library(caf::core UNKNOWN IMPORTED)
-set_target_properties(caf::core PROPERTIES
-  IMPORTED_LOCATION ${CAF_CORE_LIBRARY}
-  INTERFACE_INCLUDE_DIRECTORIES ${CAF_INCLUDE_DIR})
-add_library(caf::io UNKNOWN IMPORTED)
-set_target_properties(caf::io PROPERTIES
-  IMPORTED_LOCATION ${CAF_IO_LIBRARY}
-  INTERFACE_LINK_LIBRARIES caf::core)
-# TLS between nodes (libcaf_openssl) and certificate handling (OpenSSL's C API).
-find_package(OpenSSL REQUIRED)
-find_library(CAF_OPENSSL_LIBRARY caf_openssl REQUIRED)
-add_library(caf::openssl UNKNOWN IMPORTED)
-set_target_properties(caf::openssl PROPERTIES
-  IMPORTED_LOCATION ${CAF_OPENSSL_LIBRARY}
-  INTERFACE_LINK_LIBRARIES "caf::io;OpenSSL::SSL")
+include(${CMAKE_CURRENT_LIST_DIR}/TroupeFindCAF.cmake)
 
 find_package(Threads REQUIRED)
 find_package(Protobuf REQUIRED)
 find_package(leveldb REQUIRED)
 find_package(Boost REQUIRED COMPONENTS program_options)
 find_package(nlohmann_json 3 REQUIRED)
-find_package(OpenSSL REQUIRED COMPONENTS Crypto)
-# Debian builds cpp-httplib as a shared library with OpenSSL, zlib and brotli
-# support and ships only a pkg-config file: its Cflags (-DCPPHTTPLIB_*_SUPPORT)
-# must reach every user, or the classes' layout differs from the library's.
-find_package(httplib CONFIG QUIET)
-if(NOT TARGET httplib::httplib)
-  find_package(PkgConfig REQUIRED)
-  pkg_check_modules(CPP_HTTPLIB REQUIRED IMPORTED_TARGET GLOBAL cpp-httplib)
-  add_library(httplib::httplib ALIAS PkgConfig::CPP_HTTPLIB)
-endif()
+include(${CMAKE_CURRENT_LIST_DIR}/TroupeFindHttplib.cmake)
 if(TROUPE_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "greeter_roles.hpp"
+#include "troupe/runtime/config.hpp"
 #include "troupe/runtime/node.hpp"
 #include "troupe/runtime/signals.hpp"
 

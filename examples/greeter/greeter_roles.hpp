@@ -8,7 +8,7 @@
 #include <string>
 
 #include "troupe/runtime/actor_system_setup.hpp"
-#include "troupe/runtime/config.hpp"
+#include "troupe/runtime/node_config.hpp"
 #include "troupe/runtime/node_env.hpp"
 
 namespace greeter {

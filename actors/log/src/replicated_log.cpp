@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "log_actors.hpp"
-#include "troupe/runtime/config.hpp"
+#include "troupe/runtime/node_config.hpp"
 
 namespace troupe::rlog {
 

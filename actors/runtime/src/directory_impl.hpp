@@ -9,7 +9,7 @@
 #include "caf/fwd.hpp"
 #include "caf/actor.hpp"
 
-#include "troupe/runtime/config.hpp"
+#include "troupe/runtime/node_config.hpp"
 
 namespace troupe::metrics {
 class registry;

@@ -1,6 +1,7 @@
 // The blocking client (client.hpp): requests through a scoped actor to the
 // client actor; watch callbacks on a dispatcher actor.
 #include "troupe/keeper/client.hpp"
+#include "troupe/keeper/client_actor.hpp"
 
 #include <mutex>
 #include <thread>
@@ -197,11 +198,10 @@ client::client(const std::string& connect_string, client_options opts) : impl_(s
   impl_->start(std::move(cfg));
 }
 
-client::client(caf::actor_system& sys, client_config cfg, client_options opts)
-  : impl_(std::make_unique<impl>()) {
-  impl_->sys = &sys;
+client::client(const in_actor_system& where, client_options opts) : impl_(std::make_unique<impl>()) {
+  impl_->sys = &where.sys;
   impl_->opts = opts;
-  impl_->start(std::move(cfg));
+  impl_->start(where.cfg);
 }
 
 client::~client() {

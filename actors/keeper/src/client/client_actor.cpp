@@ -11,7 +11,7 @@
 #include "troupe/keeper/errors.hpp"
 #include "troupe/keeper/watch_event.hpp"
 #include "troupe/messages/wire.hpp"
-#include "troupe/runtime/config.hpp"
+#include "troupe/runtime/node_config.hpp"
 #include "troupe/runtime/directory.hpp"
 #include "troupe/runtime/log.hpp"
 #include "troupe/runtime/actor_system_setup.hpp"
@@ -344,7 +344,7 @@ caf::response_promise enqueue(client_actor* self, wire::Request& req, watch_targ
   return rp;
 }
 
-caf::behavior client(client_actor* self, client_config cfg) {
+caf::behavior client_behavior(client_actor* self, client_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   auto n = st.cfg.member_nodes.empty() ? st.cfg.servers.size() : st.cfg.member_nodes.size();
@@ -479,7 +479,7 @@ std::vector<std::pair<std::string, uint16_t>> parse_connect_string(const std::st
 caf::actor spawn_client(caf::actor_system& sys, client_config cfg) {
   if (cfg.servers.empty() && cfg.member_nodes.empty())
     throw std::invalid_argument("a Keeper client needs at least one server");
-  return sys.spawn(client, std::move(cfg));
+  return sys.spawn(client_behavior, std::move(cfg));
 }
 
 } // namespace troupe::keeper

@@ -14,15 +14,14 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "caf/fwd.hpp"
-
 #include "troupe/keeper/acl.hpp"
-#include "troupe/keeper/client_actor.hpp"
 #include "troupe/keeper/create_mode.hpp"
 #include "troupe/keeper/errors.hpp"
 #include "troupe/keeper/ops.hpp"
+#include "troupe/keeper/session_state.hpp"
 #include "troupe/keeper/stat.hpp"
 #include "troupe/keeper/watch_event.hpp"
 
@@ -64,8 +63,10 @@ public:
   /// Connects to "host:port,host:port,..." with a private actor system;
   /// throws keeper_error(connection_loss) if no member answers in time.
   explicit client(const std::string& connect_string, client_options opts = {});
-  /// Uses an existing actor system (inside a troupe node).
-  client(caf::actor_system& sys, client_config cfg, client_options opts = {});
+  /// Uses an existing actor system (client_actor.hpp defines it; it is how
+  /// a troupe node's own actors share one Keeper client).
+  struct in_actor_system;
+  explicit client(const in_actor_system& where, client_options opts = {});
   ~client(); // closes the session (its ephemerals go)
   client(const client&) = delete;
   client& operator=(const client&) = delete;
@@ -112,5 +113,9 @@ private:
 };
 
 stat from_wire(const wire::Stat& st);
+
+/// Parses "host:port,host:port,..." (throws std::invalid_argument with the
+/// offending entry).
+std::vector<std::pair<std::string, uint16_t>> parse_connect_string(const std::string& s);
 
 } // namespace troupe::keeper

@@ -36,6 +36,9 @@
 #include "caf/atom.hpp"
 #include "caf/fwd.hpp"
 
+#include "troupe/keeper/client.hpp"
+#include "troupe/keeper/session_state.hpp"
+
 namespace troupe::keeper {
 
 namespace client_atoms {
@@ -44,16 +47,6 @@ using state = caf::atom_constant<caf::atom("kc_state")>;
 using info = caf::atom_constant<caf::atom("kc_info")>;
 using close = caf::atom_constant<caf::atom("kc_close")>;
 } // namespace client_atoms
-
-/// ZooKeeper's KeeperState values for connection-state events.
-enum class session_state : int32_t {
-  disconnected = 0,
-  connected = 3,
-  expired = -112,
-  closed = 7,
-};
-
-const char* session_state_name(session_state s);
 
 struct client_config {
   /// Members' client ports ("host", port), tried in a shuffled order...
@@ -67,11 +60,15 @@ struct client_config {
   uint64_t seed = 0;                               // shuffles the member order
 };
 
-/// Parses "host:port,host:port,..." (throws std::invalid_argument with the
-/// offending entry).
-std::vector<std::pair<std::string, uint16_t>> parse_connect_string(const std::string& s);
-
 /// Spawns a client; it connects at once (watch the state to know when).
 caf::actor spawn_client(caf::actor_system& sys, client_config cfg);
+
+/// Where a blocking client runs when it shares an existing actor system (a
+/// troupe node's, a program's own) instead of starting a private one:
+///   keeper::client c{keeper::client::in_actor_system{sys, cfg}, opts};
+struct client::in_actor_system {
+  caf::actor_system& sys;
+  client_config cfg;
+};
 
 } // namespace troupe::keeper

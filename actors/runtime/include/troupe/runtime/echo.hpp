@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "troupe/runtime/config.hpp"
+#include "troupe/runtime/node_config.hpp"
 #include "troupe/runtime/node_env.hpp"
 
 namespace troupe::runtime {

@@ -9,7 +9,7 @@
 #include <stdexcept>
 
 #include "troupe/runtime/actor_system_setup.hpp"
-#include "troupe/runtime/config.hpp"
+#include "troupe/runtime/node_config.hpp"
 #include "troupe/runtime/node_env.hpp"
 
 namespace troupe::wire {

@@ -23,7 +23,7 @@
 #include "caf/fwd.hpp"
 
 #include "troupe/runtime/actor_system_setup.hpp"
-#include "troupe/runtime/config.hpp"
+#include "troupe/runtime/node_config.hpp"
 #include "troupe/runtime/node_env.hpp"
 #include "troupe/sim/rng.hpp"
 
