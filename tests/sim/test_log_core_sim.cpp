@@ -621,7 +621,7 @@ TEST(LogCoreSim, SafetyAndProgressUnderFaults7Members) {
 }
 
 TEST(LogCoreSim, FaultsOutsideAQuorumNeverChangeTheEpoch3Members) {
-  for (auto seed : troupe::sim::seeds(40001, 200)) {
+  for (auto seed : troupe::sim::seeds(40001, 600)) {
     SCOPED_TRACE(troupe::sim::replay_hint(seed));
     run_minority_seed(seed, 3, 10000);
     if (HasFailure())
@@ -630,7 +630,7 @@ TEST(LogCoreSim, FaultsOutsideAQuorumNeverChangeTheEpoch3Members) {
 }
 
 TEST(LogCoreSim, FaultsOutsideAQuorumNeverChangeTheEpoch5Members) {
-  for (auto seed : troupe::sim::seeds(50001, 100)) {
+  for (auto seed : troupe::sim::seeds(50001, 300)) {
     SCOPED_TRACE(troupe::sim::replay_hint(seed));
     run_minority_seed(seed, 5, 10000);
     if (HasFailure())
