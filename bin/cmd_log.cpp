@@ -30,7 +30,7 @@ int log(int argc, const char* const* argv) {
     ("members", po::value<std::string>(), "the group: 1=HOST:PORT,2=HOST:PORT,3=HOST:PORT")
     ("group", po::value<std::string>()->default_value("log"), "the group's name")
     ("data-dir", po::value<std::string>(), "where the acceptor keeps its state (LevelDB)")
-    ("http-port", po::value<uint32_t>(), "serve /metrics, /health, /status on this port");
+    ("http-port", po::value<uint32_t>(), "serve /metrics, /health, /status, /log on this port");
   po::options_description desc;
   desc.add(opts).add(snapshot_options()).add(runtime::tuning_options()).add(runtime::logging_options())
     .add(runtime::tls_options());

@@ -239,7 +239,8 @@ TEST(Http, LogAndKeeperPagesAreJsonWithTheLeaderStatus) {
   ASSERT_TRUE(log_page.is_object()) << log_page;
   EXPECT_EQ(log_page["log"]["group"], "log");
   EXPECT_EQ(log_page["log"]["acceptors"].size(), 1u) << log_page;
-  EXPECT_EQ(log_page["follower"]["follower"], "main") << log_page;
+  EXPECT_EQ(log_page["follower"]["follower"].get<std::string>().rfind("m1/main#", 0), 0u) << log_page;
+  EXPECT_EQ(log_page["follower"]["leader"], "m1") << log_page;
   auto s = troupe::rlog::parse_leader_status(log_page.dump());
   ASSERT_TRUE(s);
   EXPECT_EQ(s->role, "leader");
