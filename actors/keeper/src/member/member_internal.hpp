@@ -60,7 +60,8 @@ struct member_context {
   caf::actor tracker;
   std::shared_ptr<member_hub> hub;
   log::logger log;
-  uint64_t seed = 0;
+  uint32_t member_id = 0; // the top byte of the session ids this member draws
+  random_source random;   // session ids and passwords (cfg.random, or the OS's)
 };
 
 /// The tracker starts work on (atoms::start), once ctx->follower is set.
