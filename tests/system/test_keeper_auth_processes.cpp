@@ -28,6 +28,22 @@ keeper::error code(F&& fn) {
   return keeper::error::ok;
 }
 
+// Kills -9 the member `c` is on; true once `c` is connected to another one.
+bool kill_its_member_and_wait_for_the_move(ensemble& e, keeper::client& c) {
+  auto before = c.member(); // "m<N>"
+  if (before.size() != 2)
+    return false;
+  e.kill9(static_cast<size_t>(before[1] - '1'));
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto now = c.member();
+    if (!now.empty() && now != before)
+      return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
 } // namespace
 
 TEST(KeeperAuthProcesses, TheSuperDigestPassesEveryAcl) {
@@ -69,13 +85,7 @@ TEST(KeeperAuthProcesses, IpAclsMatchTheAddressTheClientConnectsFrom) {
   EXPECT_EQ(code([&] { c->set("/elsewhere", "no"); }), keeper::error::no_auth);
   EXPECT_EQ(code([&] { c->get("/v6"); }), keeper::error::no_auth); // the client is on IPv4
   // The address is the connection's on every member the client moves to.
-  auto before = c->member();
-  ASSERT_EQ(before.size(), 2u);
-  e.kill9(static_cast<size_t>(before[1] - '1'));
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while ((c->member().empty() || c->member() == before) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(10ms);
-  ASSERT_NE(c->member(), before);
+  ASSERT_TRUE(kill_its_member_and_wait_for_the_move(e, *c));
   EXPECT_EQ(c->get("/exact"), "x2");
   EXPECT_EQ(code([&] { c->get("/elsewhere"); }), keeper::error::no_auth);
 }
@@ -88,13 +98,7 @@ TEST(KeeperAuthProcesses, ADigestIdentitySurvivesKill9OfTheClientsMember) {
   c->create("/mine", "v0", keeper::create_mode::persistent,
             {{keeper::perms::all, "digest", keeper::digest_id("alice", "secret")}});
   auto id = c->session_id();
-  auto before = c->member();
-  ASSERT_EQ(before.size(), 2u);
-  e.kill9(static_cast<size_t>(before[1] - '1'));
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while ((c->member().empty() || c->member() == before) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(10ms);
-  ASSERT_NE(c->member(), before);
+  ASSERT_TRUE(kill_its_member_and_wait_for_the_move(e, *c));
   EXPECT_EQ(c->session_id(), id);
   c->set("/mine", "v1"); // the new member proved alice again
   EXPECT_EQ(c->get("/mine"), "v1");
