@@ -3,7 +3,6 @@
 // password, last seen zxid and watches.
 #include <algorithm>
 #include <deque>
-#include <set>
 
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
@@ -27,6 +26,9 @@ using tick_atom = caf::atom_constant<caf::atom("kc_tick")>;
 using flush_atom = caf::atom_constant<caf::atom("kc_flush")>;
 using connect_atom = caf::atom_constant<caf::atom("kc_conn")>;
 constexpr auto gap_limit = std::chrono::milliseconds(300);
+// Re-sent addAuths are answered with this xid (ZooKeeper's auth xid), apart
+// from the caller's requests (xids from 1) and the session's -1..-3.
+constexpr int64_t reauth_xid = -4;
 
 struct outstanding {
   caf::response_promise promise;
@@ -56,7 +58,6 @@ struct client_state {
   // Every addAuth sent, re-sent first on each new member (ZooKeeper's
   // primeConnection does the same): identities are proven per connection.
   std::vector<wire::AuthOp> auths;
-  std::set<int64_t> reauth_xids; // those re-sent on this connection, unanswered
   uint64_t out_seq = 0;
   wire::RequestBatch outbox;
   bool flush_pending = false;
@@ -144,7 +145,6 @@ void lose_connection(client_actor* self, const std::string& why) {
     }
   }
   st.outbox = wire::RequestBatch{};
-  st.reauth_xids.clear();
   st.log.info("connection lost", {{"member", st.member}, {"why", why}});
   tell_state(self, session_state::disconnected);
   connect_next(self);
@@ -184,7 +184,7 @@ void on_response(client_actor* self, wire::Response& r) {
     return;
   }
   auto auth_failed = r.result().err() == static_cast<int32_t>(error::auth_failed);
-  if (st.reauth_xids.erase(r.xid())) {
+  if (r.xid() == reauth_xid) {
     if (auth_failed) // the new member does not accept what the last one did
       finish(self, phase::auth_failed, session_state::auth_failed);
     return;
@@ -261,11 +261,9 @@ void connected(client_actor* self, const wire::ConnectResponse& resp, caf::actor
   st.log.debug("connected", {{"member", st.member}, {"session", st.session_id}});
   tell_state(self, session_state::connected);
   for (auto& a : st.auths) {
-    auto xid = st.next_xid++;
     auto* req = st.outbox.add_requests();
-    req->set_xid(xid);
+    req->set_xid(reauth_xid);
     *req->mutable_auth() = a;
-    st.reauth_xids.insert(xid);
   }
   if (!st.auths.empty())
     schedule_flush(self);

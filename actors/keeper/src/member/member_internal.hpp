@@ -26,6 +26,7 @@ using touch = caf::atom_constant<caf::atom("kp_touch")>;         // -> tracker: 
 using tick = caf::atom_constant<caf::atom("kp_tick")>;
 using flush = caf::atom_constant<caf::atom("kp_flush")>;
 using start = caf::atom_constant<caf::atom("kp_start")>;         // -> tracker: the follower is up
+using hangup = caf::atom_constant<caf::atom("kp_hangup")>;       // -> session: close the channel now
 } // namespace atoms
 
 /// Shared by a member's actors (thread-safe).

@@ -25,6 +25,7 @@ namespace {
 
 using clock_point = caf::actor_clock::time_point;
 constexpr auto gap_limit = std::chrono::milliseconds(300);
+constexpr auto hangup_delay = std::chrono::milliseconds(500);
 constexpr int session_id_draws = 4; // a 56-bit id is taken twice in a row ~never
 
 enum class entry_kind { write, read, local };
@@ -118,7 +119,7 @@ void touch(session_actor* self) {
   auto& st = self->state;
   auto now = self->clock().now();
   st.last_heard = now;
-  if (st.attached && now - st.last_touch >= std::chrono::milliseconds(st.timeout_ms / 10)) {
+  if (st.attached && !st.closing && now - st.last_touch >= std::chrono::milliseconds(st.timeout_ms / 10)) {
     st.last_touch = now;
     self->send(st.ctx->tracker, atoms::touch::value, st.id);
   }
@@ -222,15 +223,22 @@ void pump(session_actor* self) {
       write_ahead = true;
   }
   bool closed = false;
+  bool refused = false;
   while (!st.queue.empty() && st.queue.front().done) {
     auto& e = st.queue.front();
-    closed = closed || e.req.kind_case() == wire::Request::kClose ||
-             (e.req.kind_case() == wire::Request::kAuth && e.resp.result().err() != 0);
+    closed = closed || e.req.kind_case() == wire::Request::kClose;
+    refused = refused || (e.req.kind_case() == wire::Request::kAuth && e.resp.result().err() != 0);
     push_out(self, std::move(e.resp));
     st.queue.pop_front();
   }
   if (closed)
-    leave(self, true);
+    return leave(self, true);
+  if (refused) {
+    // The client ends on AuthFailed and goes (its DOWN closes the channel
+    // here); one that stays is cut off shortly.
+    flush(self);
+    self->delayed_send(self, hangup_delay, atoms::hangup::value);
+  }
 }
 
 void handle(session_actor* self, wire::Request& req) {
@@ -506,6 +514,7 @@ caf::actor spawn_session(caf::event_based_actor* server, std::shared_ptr<member_
         push_out(self, std::move(event));
       },
       [self](atoms::flush) { flush(self); },
+      [self](atoms::hangup) { leave(self, true); },
       [self](atoms::expired) {
         auto& st = self->state;
         if (st.closing)
