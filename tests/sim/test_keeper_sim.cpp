@@ -213,3 +213,24 @@ TEST(KeeperSim, DrawnSessionIdsReplayWithTheSeed) {
   EXPECT_EQ(trace_again, trace);
   EXPECT_NE(first_session(seed + 1).first, id);
 }
+
+TEST(KeeperSim, ASimulatedClientConnectsFromLoopbackForIpAcls) {
+  keeper_sim k{troupe::sim::seeds(1, 1).front()};
+  auto& a = k.add_client("a", 3000ms);
+  ASSERT_TRUE(k.sim.run_until([&] { return a.connected(); }, 5s));
+  auto only = [](const std::string& path, const std::string& ip) {
+    auto r = create_req(path, "v");
+    auto* acl = r.mutable_write()->mutable_create()->mutable_acl(0);
+    acl->set_scheme("ip");
+    acl->set_id(ip);
+    return r;
+  };
+  ASSERT_EQ(k.call("a", only("/loopback", "127.0.0.0/8"))->result().err(), 0);
+  ASSERT_EQ(k.call("a", only("/elsewhere", "10.0.0.0/8"))->result().err(), 0);
+  auto* mine = k.call("a", get_req("/loopback"));
+  ASSERT_NE(mine, nullptr);
+  EXPECT_EQ(mine->result().err(), 0);
+  auto* theirs = k.call("a", get_req("/elsewhere"));
+  ASSERT_NE(theirs, nullptr);
+  EXPECT_EQ(theirs->result().err(), no_auth);
+}

@@ -377,8 +377,10 @@ void learn_client_address(session_actor* self, const caf::strong_actor_ptr& send
     if (!ip.empty())
       self->state.ids.push_back(auth_id{"ip", ip});
   };
-  if (!sender)
+  if (!sender) {
+    self->state.ctx->log.debug("client address unknown: no sender");
     return next();
+  }
   if (sender->node() == self->node()) {
     add("127.0.0.1");
     return next();
@@ -388,7 +390,8 @@ void learn_client_address(session_actor* self, const caf::strong_actor_ptr& send
   auto mm = self->system().middleman().actor_handle();
   self->request(mm, std::chrono::seconds(2), caf::get_atom::value, sender->node())
     .then(
-      [add, next](const caf::node_id&, const std::string& host, uint16_t) {
+      [self, add, next](const caf::node_id&, const std::string& host, uint16_t) {
+        self->state.ctx->log.debug("client address", {{"host", host}});
         add(host);
         next();
       },
@@ -491,8 +494,9 @@ caf::actor spawn_session(caf::event_based_actor* server, std::shared_ptr<member_
     });
     return {
       [self](wire::ConnectRequest& req, caf::actor& client) {
+        auto sender = self->current_sender(); // before the promise takes it
         auto rp = self->make_response_promise();
-        learn_client_address(self, self->current_sender(),
+        learn_client_address(self, sender,
                              [self, req, client, rp]() mutable { connect(self, req, std::move(client), rp); });
         return rp;
       },
