@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "member_options.hpp"
+#include "troupe/keeper/acl.hpp"
 #include "troupe/keeper/member.hpp"
 #include "troupe/runtime/actor_system_setup.hpp"
 #include "troupe/runtime/config.hpp"
@@ -29,7 +30,10 @@ int keeper(int argc, const char* const* argv) {
     ("max-session-timeout", po::value<uint32_t>()->default_value(60000), "ms; longer requests are lowered to this")
     ("max-data-size", po::value<uint32_t>()->default_value(1048576), "bytes of data per znode")
     ("container-check", po::value<uint32_t>()->default_value(1000), "ms between scans for empty containers and expired TTL nodes")
-    ("http-port", po::value<uint32_t>(), "serve /metrics, /health, /status, /keeper on this port");
+    ("http-port", po::value<uint32_t>(), "serve /metrics, /health, /status, /keeper on this port")
+    ("super-digest", po::value<std::string>(),
+     "USER:HASH (HASH = base64(sha1(\"USER:PASSWORD\"))): a client that authenticates as this digest "
+     "passes every ACL check (ZooKeeper's superDigest)");
   po::options_description desc;
   desc.add(opts).add(snapshot_options()).add(runtime::tuning_options()).add(runtime::logging_options())
     .add(runtime::tls_options());
@@ -55,6 +59,13 @@ int keeper(int argc, const char* const* argv) {
   kc.max_session_timeout = std::chrono::milliseconds(max_timeout);
   kc.container_check_interval = std::chrono::milliseconds(std::max<uint32_t>(10, vm["container-check"].as<uint32_t>()));
   kc.tree.max_data_size = vm["max-data-size"].as<uint32_t>();
+  if (vm.count("super-digest")) {
+    kc.super_digest = vm["super-digest"].as<std::string>();
+    if (!keeper::valid_super_digest(kc.super_digest))
+      // The value is not echoed: it may be a password given by mistake.
+      throw runtime::config_error("--super-digest must be USER:HASH with HASH = base64(sha1(\"USER:PASSWORD\")), "
+                                  "28 characters");
+  }
   auto client_port = vm["client-port"].as<uint32_t>();
   if (client_port > 65535)
     throw runtime::config_error("--client-port must be 0-65535");

@@ -15,6 +15,7 @@
 #include "troupe/keeper/client_actor.hpp"
 #include "troupe/keeper/member.hpp"
 #include "troupe/messages/wire.hpp"
+#include "troupe/sim/rng.hpp"
 #include "troupe/sim/simulation.hpp"
 
 namespace troupe::test {
@@ -65,7 +66,14 @@ public:
     for (auto& [id, node] : cfg.log.members) {
       auto member = id;
       sim.add_node(node, [this, member](node_env& env) {
-        handles[env.name()] = keeper::spawn_member(env, cfg, member);
+        // Session ids and passwords from the node's seed: runs replay.
+        auto member_cfg = cfg;
+        auto rng = std::make_shared<troupe::sim::rng>(env.seed());
+        member_cfg.random = [rng](unsigned char* out, size_t n) {
+          for (size_t i = 0; i < n; ++i)
+            out[i] = static_cast<unsigned char>(rng->next());
+        };
+        handles[env.name()] = keeper::spawn_member(env, member_cfg, member);
       });
     }
   }
@@ -103,6 +111,17 @@ public:
     auto& rec = clients.at(client);
     sim.run_until([&] { return rec.answer(xid) != nullptr; }, limit);
     return rec.answer(xid);
+  }
+
+  /// Crashes every member once, in turn, restarting each after a second:
+  /// every client's member is among them, so every client moves.
+  void crash_each_member() {
+    for (auto& [id, node] : cfg.log.members) {
+      sim.crash(node);
+      sim.run_for(std::chrono::seconds(1));
+      sim.restart(node);
+      sim.run_for(std::chrono::milliseconds(500));
+    }
   }
 
   sim::simulation sim;

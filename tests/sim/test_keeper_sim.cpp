@@ -98,12 +98,7 @@ TEST(KeeperSim, ASessionMovesToAnotherMemberWhenItsMemberCrashes) {
     ASSERT_EQ(k.call("a", create_req("/eph", "a", 1))->result().err(), 0);
     ASSERT_EQ(k.call("a", create_req("/w", "0"))->result().err(), 0);
     ASSERT_EQ(k.call("a", get_req("/w", true))->result().err(), 0);
-    for (auto victim : {"n1", "n2", "n3"}) {
-      k.sim.crash(victim);
-      k.sim.run_for(1s);
-      k.sim.restart(victim);
-      k.sim.run_for(500ms);
-    }
+    k.crash_each_member();
     EXPECT_TRUE(k.sim.run_until([&] { return a.connected(); }, 3s));
     for (auto s : a.states)
       EXPECT_NE(s, -112) << "session expired";
@@ -120,4 +115,122 @@ TEST(KeeperSim, ASessionMovesToAnotherMemberWhenItsMemberCrashes) {
     if (HasFailure())
       break;
   }
+}
+
+namespace {
+
+wire::Request auth_req(const std::string& scheme, const std::string& credentials) {
+  wire::Request r;
+  r.mutable_auth()->set_scheme(scheme);
+  r.mutable_auth()->set_auth(credentials);
+  return r;
+}
+
+// A znode only the session's digest identities may touch (ZooKeeper's
+// CREATOR_ALL_ACL: "auth" expands to them).
+wire::Request create_private_req(const std::string& path) {
+  auto r = create_req(path, "v0");
+  auto* a = r.mutable_write()->mutable_create()->mutable_acl(0);
+  a->set_scheme("auth");
+  a->set_id("");
+  return r;
+}
+
+constexpr int32_t no_auth = -102;
+constexpr int32_t auth_failed = -115;
+
+} // namespace
+
+TEST(KeeperSim, ADigestIdentitySurvivesAMoveToAnotherMember) {
+  for (auto seed : troupe::sim::seeds(1, 3)) {
+    SCOPED_TRACE(troupe::sim::replay_hint(seed));
+    keeper_sim k{seed};
+    auto& a = k.add_client("a", 3000ms);
+    auto& b = k.add_client("b", 3000ms);
+    ASSERT_TRUE(k.sim.run_until([&] { return a.connected() && b.connected(); }, 5s));
+    ASSERT_EQ(k.call("a", auth_req("digest", "alice:secret"))->result().err(), 0);
+    ASSERT_EQ(k.call("a", create_private_req("/private"))->result().err(), 0);
+    // Someone without the identity may not write it.
+    auto* intruder = k.call("b", set_req("/private", "b"));
+    ASSERT_NE(intruder, nullptr);
+    EXPECT_EQ(intruder->result().err(), no_auth);
+    auto states_before = a.states.size();
+    k.crash_each_member(); // a's member among them: a moves
+    ASSERT_TRUE(k.sim.run_until([&] { return a.connected(); }, 3s));
+    EXPECT_NE(std::find(a.states.begin() + states_before, a.states.end(), 0), a.states.end())
+      << "the client never lost its member";
+    auto* write = k.call("a", set_req("/private", "v1"));
+    ASSERT_NE(write, nullptr);
+    EXPECT_EQ(write->result().err(), 0);
+    auto* still_denied = k.call("b", set_req("/private", "b"));
+    ASSERT_NE(still_denied, nullptr);
+    EXPECT_EQ(still_denied->result().err(), no_auth);
+    if (HasFailure())
+      break;
+  }
+}
+
+TEST(KeeperSim, ARefusedAddAuthEndsTheClientAsInZooKeeper) {
+  keeper_sim k{troupe::sim::seeds(1, 1).front()};
+  auto& a = k.add_client("a", 3000ms);
+  ASSERT_TRUE(k.sim.run_until([&] { return a.connected(); }, 5s));
+  auto* refused = k.call("a", auth_req("sasl", "bob:pw"));
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(refused->result().err(), auth_failed);
+  ASSERT_TRUE(k.sim.run_until([&] { return a.last_state() == 4; }, 1s)); // AuthFailed
+  // The client is finished: nothing more reaches the ensemble.
+  k.send("a", create_req("/after", ""));
+  k.sim.run_for(200ms);
+  EXPECT_EQ(a.answers.size(), 1u);
+}
+
+namespace {
+
+// The session id of a fresh client "a" under `seed` (the owner of its
+// ephemeral), and the run's trace hash.
+std::pair<int64_t, uint64_t> first_session(uint64_t seed) {
+  keeper_sim k{seed};
+  auto& a = k.add_client("a", 3000ms);
+  EXPECT_TRUE(k.sim.run_until([&] { return a.connected(); }, 5s));
+  auto* created = k.call("a", create_req("/e", "", 1));
+  EXPECT_NE(created, nullptr);
+  if (!created)
+    return {0, 0};
+  return {created->result().stat().ephemeral_owner(), k.sim.trace_hash()};
+}
+
+} // namespace
+
+TEST(KeeperSim, DrawnSessionIdsReplayWithTheSeed) {
+  auto seed = troupe::sim::seeds(1, 1).front();
+  auto [id, trace] = first_session(seed);
+  ASSERT_NE(id, 0);
+  auto member = static_cast<uint64_t>(id) >> 56; // the creating member, as in ZooKeeper
+  EXPECT_GE(member, 1u);
+  EXPECT_LE(member, 3u);
+  auto [again, trace_again] = first_session(seed);
+  EXPECT_EQ(again, id);
+  EXPECT_EQ(trace_again, trace);
+  EXPECT_NE(first_session(seed + 1).first, id);
+}
+
+TEST(KeeperSim, ASimulatedClientConnectsFromLoopbackForIpAcls) {
+  keeper_sim k{troupe::sim::seeds(1, 1).front()};
+  auto& a = k.add_client("a", 3000ms);
+  ASSERT_TRUE(k.sim.run_until([&] { return a.connected(); }, 5s));
+  auto only = [](const std::string& path, const std::string& ip) {
+    auto r = create_req(path, "v");
+    auto* acl = r.mutable_write()->mutable_create()->mutable_acl(0);
+    acl->set_scheme("ip");
+    acl->set_id(ip);
+    return r;
+  };
+  ASSERT_EQ(k.call("a", only("/loopback", "127.0.0.0/8"))->result().err(), 0);
+  ASSERT_EQ(k.call("a", only("/elsewhere", "10.0.0.0/8"))->result().err(), 0);
+  auto* mine = k.call("a", get_req("/loopback"));
+  ASSERT_NE(mine, nullptr);
+  EXPECT_EQ(mine->result().err(), 0);
+  auto* theirs = k.call("a", get_req("/elsewhere"));
+  ASSERT_NE(theirs, nullptr);
+  EXPECT_EQ(theirs->result().err(), no_auth);
 }

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace tk = troupe::keeper;
 using tk::acl;
@@ -132,6 +134,92 @@ TEST(keeper_acl, ip_scheme_ipv4_prefixes) {
   EXPECT_FALSE(tk::check_acl(acls, perms::read, {{"ip", "172.16.0.1"}}));
 }
 
+TEST(keeper_acl, ip_scheme_ipv6_prefixes) {
+  EXPECT_TRUE(tk::ip_matches("2001:db8::1", "2001:db8::/32"));
+  EXPECT_TRUE(tk::ip_matches("2001:db8:ffff::1", "2001:db8::/32"));
+  EXPECT_FALSE(tk::ip_matches("2001:db9::1", "2001:db8::/32"));
+  EXPECT_TRUE(tk::ip_matches("fe80::1:2", "fe80::/10"));
+  EXPECT_TRUE(tk::ip_matches("febf::1", "fe80::/10"));
+  EXPECT_FALSE(tk::ip_matches("fec0::1", "fe80::/10"));
+  EXPECT_TRUE(tk::ip_matches("::1", "::1"));
+  EXPECT_TRUE(tk::ip_matches("0:0:0:0:0:0:0:1", "::1/128"));
+  EXPECT_FALSE(tk::ip_matches("::2", "::1"));
+  EXPECT_TRUE(tk::ip_matches("2001:db8::7", "2001:db8::4/126"));
+  EXPECT_FALSE(tk::ip_matches("2001:db8::8", "2001:db8::4/126"));
+  EXPECT_TRUE(tk::ip_matches("1234::", "::/0"));
+}
+
+TEST(keeper_acl, ip_families_do_not_mix_except_mapped_ipv4) {
+  EXPECT_FALSE(tk::ip_matches("::1", "127.0.0.1"));
+  EXPECT_FALSE(tk::ip_matches("127.0.0.1", "::1"));
+  EXPECT_FALSE(tk::ip_matches("10.0.0.1", "::/0"));
+  // What a dual-stack socket reports for an IPv4 peer is that IPv4 address.
+  EXPECT_TRUE(tk::ip_matches("::ffff:127.0.0.1", "127.0.0.1"));
+  EXPECT_TRUE(tk::ip_matches("::ffff:10.1.2.3", "10.0.0.0/8"));
+  EXPECT_FALSE(tk::ip_matches("::ffff:11.1.2.3", "10.0.0.0/8"));
+}
+
+TEST(keeper_acl, client_ip_identity_is_canonical) {
+  EXPECT_EQ(tk::client_ip_identity("127.0.0.1"), "127.0.0.1");
+  EXPECT_EQ(tk::client_ip_identity("::ffff:192.168.0.9"), "192.168.0.9");
+  EXPECT_EQ(tk::client_ip_identity("2001:0db8:0000:0000:0000:0000:0000:0001"), "2001:db8::1");
+  EXPECT_EQ(tk::client_ip_identity("localhost"), "");
+  EXPECT_EQ(tk::client_ip_identity(""), "");
+  tk::acl_list acls{{perms::write, "ip", "127.0.0.1"}};
+  EXPECT_TRUE(tk::check_acl(acls, perms::write, {{"ip", tk::client_ip_identity("::ffff:127.0.0.1")}}));
+  EXPECT_FALSE(tk::check_acl(acls, perms::write, {{"ip", tk::client_ip_identity("10.0.0.1")}}));
+}
+
+TEST(keeper_auth, digest_credentials_prove_the_digest_identity) {
+  auto r = tk::authenticate("digest", "alice:secret", "");
+  ASSERT_EQ(r.err, error::ok);
+  EXPECT_EQ(r.proven, (tk::identities{{"digest", tk::digest_id("alice", "secret")}}));
+  // The password may contain ':' (only the user part stops at the first one).
+  auto colons = tk::authenticate("digest", "bob:a:b", "");
+  ASSERT_EQ(colons.err, error::ok);
+  EXPECT_EQ(colons.proven, (tk::identities{{"digest", tk::digest_id("bob", "a:b")}}));
+}
+
+TEST(keeper_auth, bad_schemes_and_credentials_fail_and_prove_nothing) {
+  const std::vector<std::pair<std::string, std::string>> refused{
+    {"digest", "nocolon"}, {"digest", ":pw"}, {"sasl", "bob:pw"}, {"ip", "127.0.0.1"}, {"super", "x:y"}, {"", ""}};
+  for (auto& [scheme, creds] : refused) {
+    auto r = tk::authenticate(scheme, creds, tk::digest_id("root", "pw"));
+    EXPECT_EQ(r.err, error::auth_failed) << scheme << " " << creds;
+    EXPECT_TRUE(r.proven.empty()) << scheme << " " << creds;
+  }
+}
+
+TEST(keeper_auth, super_digest_passes_every_check) {
+  auto super = tk::digest_id("root", "toor");
+  ASSERT_TRUE(tk::valid_super_digest(super));
+  auto r = tk::authenticate("digest", "root:toor", super);
+  ASSERT_EQ(r.err, error::ok);
+  EXPECT_EQ(r.proven, (tk::identities{{"super", ""}, {"digest", super}}));
+  tk::acl_list only_alice{{perms::read, "digest", tk::digest_id("alice", "pw")}};
+  EXPECT_TRUE(tk::check_acl(only_alice, perms::admin, r.proven));
+  tk::acl_list only_ip{{perms::all, "ip", "10.0.0.0/8"}};
+  EXPECT_TRUE(tk::check_acl(only_ip, perms::write, r.proven));
+  // The wrong password, or no super digest configured: an ordinary identity.
+  auto wrong = tk::authenticate("digest", "root:guess", super);
+  ASSERT_EQ(wrong.err, error::ok);
+  EXPECT_EQ(wrong.proven, (tk::identities{{"digest", tk::digest_id("root", "guess")}}));
+  EXPECT_FALSE(tk::check_acl(only_alice, perms::read, wrong.proven));
+  auto unset = tk::authenticate("digest", "root:toor", "");
+  EXPECT_FALSE(tk::check_acl(only_alice, perms::read, unset.proven));
+}
+
+TEST(keeper_auth, super_digest_shape) {
+  EXPECT_TRUE(tk::valid_super_digest(tk::digest_id("super", "secret")));
+  EXPECT_TRUE(tk::valid_super_digest("super:D/InIHSb7yEEbrWz8b9l71RjZJU="));
+  EXPECT_FALSE(tk::valid_super_digest("super:secret"));       // a password, not a hash
+  EXPECT_FALSE(tk::valid_super_digest("super:"));
+  EXPECT_FALSE(tk::valid_super_digest(":D/InIHSb7yEEbrWz8b9l71RjZJU="));
+  EXPECT_FALSE(tk::valid_super_digest("D/InIHSb7yEEbrWz8b9l71RjZJU="));
+  EXPECT_FALSE(tk::valid_super_digest("super:AAAA"));         // base64, but not 20 bytes
+  EXPECT_FALSE(tk::valid_super_digest("super:D/InIHSb7yEEbrWz8b9l71RjZJU"));
+}
+
 TEST(keeper_acl, id_validation) {
   EXPECT_TRUE(tk::valid_acl_id("world", "anyone"));
   EXPECT_FALSE(tk::valid_acl_id("world", "someone"));
@@ -144,7 +232,11 @@ TEST(keeper_acl, id_validation) {
   EXPECT_FALSE(tk::valid_acl_id("ip", "10.0.0.0/33"));
   EXPECT_FALSE(tk::valid_acl_id("ip", "10.0.0"));
   EXPECT_FALSE(tk::valid_acl_id("ip", "256.0.0.1"));
-  EXPECT_FALSE(tk::valid_acl_id("ip", "::1")); // IPv6 unsupported here
+  EXPECT_TRUE(tk::valid_acl_id("ip", "::1"));
+  EXPECT_TRUE(tk::valid_acl_id("ip", "2001:db8::/32"));
+  EXPECT_FALSE(tk::valid_acl_id("ip", "2001:db8::/129"));
+  EXPECT_FALSE(tk::valid_acl_id("ip", "2001:db8:::1"));
+  EXPECT_FALSE(tk::valid_acl_id("ip", "10.0.0.0/"));
   EXPECT_FALSE(tk::valid_acl_id("sasl", "bob"));
   EXPECT_FALSE(tk::valid_acl_id("nonsense", "x"));
 }

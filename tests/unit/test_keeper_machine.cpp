@@ -4,17 +4,21 @@
 #include <gtest/gtest.h>
 
 #include "troupe/keeper/keeper_machine.hpp"
+#include "troupe/keeper/session_ids.hpp"
 
 using namespace troupe::keeper;
 namespace wire = troupe::wire;
 
 namespace {
 
-wire::KeeperTxn create_session(int32_t timeout) {
+// Session ids in these tests are small numbers: what a member draws is its
+// business, the machine takes any valid id that is free.
+wire::KeeperTxn create_session(int32_t timeout, int64_t id = 1) {
   wire::KeeperTxn t;
   t.set_time_ms(1000);
   t.mutable_create_session()->set_timeout_ms(timeout);
   t.mutable_create_session()->set_password("pw");
+  t.mutable_create_session()->set_session_id(id);
   return t;
 }
 
@@ -35,13 +39,73 @@ wire::KeeperTxn create(int64_t session, const std::string& path, int mode = 0) {
 
 } // namespace
 
-TEST(KeeperMachine, SessionIdsAreTheCreatingZxid) {
+TEST(KeeperMachine, ASessionGetsTheIdItsMemberDrew) {
   keeper_machine m;
-  auto r = m.apply(create_session(5000), 42);
+  auto id = compose_session_id(3, 0x123456789abcdefULL);
+  auto r = m.apply(create_session(5000, id), 42);
+  EXPECT_EQ(r.err(), 0);
+  EXPECT_EQ(r.count(), id);
+  ASSERT_TRUE(m.has_session(id));
+  EXPECT_FALSE(m.has_session(42));
+  EXPECT_EQ(m.sessions().at(id).timeout_ms, 5000);
+  EXPECT_EQ(m.sessions().at(id).password, "pw");
+}
+
+TEST(KeeperMachine, ATakenOrReservedSessionIdIsRefusedAndChangesNothing) {
+  keeper_machine m;
+  auto id = compose_session_id(1, 77);
+  ASSERT_EQ(m.apply(create_session(5000, id), 1).err(), 0);
+  auto before = m.snapshot();
+  auto taken = create_session(9000, id);
+  taken.mutable_create_session()->set_password("other");
+  auto r = m.apply(taken, 2);
+  EXPECT_EQ(r.err(), static_cast<int32_t>(error::node_exists));
+  EXPECT_EQ(m.sessions().at(id).timeout_ms, 5000); // the first session is untouched
+  EXPECT_EQ(m.sessions().at(id).password, "pw");
+  // Owners that mean "container" or "TTL node" are no session's.
+  EXPECT_EQ(m.apply(create_session(5000, container_ephemeral_owner), 3).err(),
+            static_cast<int32_t>(error::node_exists));
+  EXPECT_EQ(m.apply(create_session(5000, *ttl_ephemeral_owner(1000)), 4).err(),
+            static_cast<int32_t>(error::node_exists));
+  EXPECT_EQ(m.snapshot(), before);
+  // A fresh draw goes through (what the member does next).
+  auto again = m.apply(create_session(5000, compose_session_id(1, 78)), 5);
+  EXPECT_EQ(again.err(), 0);
+  EXPECT_EQ(m.sessions().size(), 2u);
+}
+
+TEST(KeeperMachine, EntriesWithoutADrawnIdUseTheirZxid) {
+  // CreateSession entries written before members drew ids carry 0.
+  keeper_machine m;
+  auto r = m.apply(create_session(5000, 0), 42);
   EXPECT_EQ(r.err(), 0);
   EXPECT_EQ(r.count(), 42);
-  ASSERT_TRUE(m.has_session(42));
-  EXPECT_EQ(m.sessions().at(42).timeout_ms, 5000);
+  EXPECT_TRUE(m.has_session(42));
+}
+
+TEST(KeeperMachine, SessionIdsHaveZooKeepersShape) {
+  EXPECT_EQ(compose_session_id(3, 0xffffffffffffffffULL), static_cast<int64_t>(0x03ffffffffffffffULL));
+  EXPECT_EQ(compose_session_id(1, 0x0100000000000000ULL), static_cast<int64_t>(0x0100000000000001ULL));
+  EXPECT_EQ(static_cast<uint64_t>(compose_session_id(200, 5)) >> 56, 200u);
+  // Member 255's byte would be the TTL encoding's.
+  EXPECT_EQ(compose_session_id(255, 5), 5);
+  for (uint32_t member : {1u, 128u, 254u, 255u})
+    EXPECT_TRUE(valid_ephemeral_session(compose_session_id(member, 0)));
+}
+
+TEST(KeeperMachine, DrawnCredentialsComeFromTheRandomSource) {
+  std::vector<std::size_t> asked;
+  random_source counting = [&asked](unsigned char* out, std::size_t n) {
+    asked.push_back(n);
+    for (std::size_t i = 0; i < n; ++i)
+      out[i] = static_cast<unsigned char>(i + 1);
+  };
+  auto c = draw_session_credentials(counting, 7);
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(c.id, static_cast<int64_t>(0x0702030405060708ULL));
+  ASSERT_EQ(c.password.size(), session_password_bytes);
+  EXPECT_EQ(static_cast<unsigned char>(c.password[0]), 9);
+  EXPECT_EQ(static_cast<unsigned char>(c.password[15]), 24);
 }
 
 TEST(KeeperMachine, WritesCarryTheTxnTimeAndZxid) {
@@ -69,7 +133,7 @@ TEST(KeeperMachine, RequestsOfUnknownSessionsAreRefused) {
 TEST(KeeperMachine, ClosingASessionDeletesItsEphemeralsInTheSameStep) {
   keeper_machine m;
   m.apply(create_session(5000), 1);
-  m.apply(create_session(5000), 2);
+  m.apply(create_session(5000, 2), 2);
   m.apply(create(1, "/e1", 1), 3);
   m.apply(create(2, "/e2", 1), 4);
   m.drain_events();

@@ -33,7 +33,7 @@ std::string keeper_replica::apply(const std::string& command, uint64_t zxid) {
   }
   result = machine_.apply(txn, last_zxid_);
   result.set_zxid(last_zxid_);
-  if (txn.kind_case() == wire::KeeperTxn::kCreateSession && hooks_.session_opened)
+  if (txn.kind_case() == wire::KeeperTxn::kCreateSession && result.err() == 0 && hooks_.session_opened)
     hooks_.session_opened(result.count(), txn.create_session().timeout_ms());
   auto events = machine_.drain_events();
   for (auto& fired : events)

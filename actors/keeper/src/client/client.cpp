@@ -148,9 +148,10 @@ struct client::impl {
         std::lock_guard<std::mutex> guard{cbs->mtx};
         now = cbs->state;
       }
-      auto e = now == session_state::expired ? error::session_expired
-             : now == session_state::closed  ? error::connection_loss
-                                             : error::operation_timeout;
+      auto e = now == session_state::expired       ? error::session_expired
+             : now == session_state::auth_failed ? error::auth_failed
+             : now == session_state::closed      ? error::connection_loss
+                                                 : error::operation_timeout;
       out.mutable_result()->set_err(static_cast<int32_t>(e));
       if (w) {
         std::lock_guard<std::mutex> guard{cbs->mtx};

@@ -28,6 +28,9 @@ using tick_atom = caf::atom_constant<caf::atom("kc_tick")>;
 using flush_atom = caf::atom_constant<caf::atom("kc_flush")>;
 using connect_atom = caf::atom_constant<caf::atom("kc_conn")>;
 constexpr auto gap_limit = std::chrono::milliseconds(300);
+// Re-sent addAuths are answered with this xid (ZooKeeper's auth xid), apart
+// from the caller's requests (xids from 1) and the session's -1..-3.
+constexpr int64_t reauth_xid = -4;
 
 struct outstanding {
   caf::response_promise promise;
@@ -36,7 +39,7 @@ struct outstanding {
   bool sent = false;
 };
 
-enum class phase { connecting, connected, expired, closed };
+enum class phase { connecting, connected, expired, closed, auth_failed };
 
 struct client_state {
   client_config cfg;
@@ -54,6 +57,9 @@ struct client_state {
   int64_t last_zxid = 0;
   int64_t next_xid = 1;
   std::map<int64_t, outstanding> pending; // by xid, in send order
+  // Every addAuth sent, re-sent first on each new member (ZooKeeper's
+  // primeConnection does the same): identities are proven per connection.
+  std::vector<wire::AuthOp> auths;
   uint64_t out_seq = 0;
   wire::RequestBatch outbox;
   bool flush_pending = false;
@@ -107,7 +113,15 @@ void flush(client_actor* self) {
 }
 
 void send_request(client_actor* self, outstanding& o) {
-  *self->state.outbox.add_requests() = o.req;
+  auto& st = self->state;
+  if (o.req.kind_case() == wire::Request::kAuth) {
+    auto same = [&](const wire::AuthOp& a) {
+      return a.scheme() == o.req.auth().scheme() && a.auth() == o.req.auth().auth();
+    };
+    if (std::none_of(st.auths.begin(), st.auths.end(), same))
+      st.auths.push_back(o.req.auth());
+  }
+  *st.outbox.add_requests() = o.req;
   o.sent = true;
   schedule_flush(self);
 }
@@ -142,7 +156,9 @@ void lose_connection(client_actor* self, const std::string& why) {
 void finish(client_actor* self, phase final_phase, session_state s) {
   auto& st = self->state;
   st.ph = final_phase;
-  auto code = final_phase == phase::expired ? error::session_expired : error::connection_loss;
+  auto code = final_phase == phase::expired       ? error::session_expired
+              : final_phase == phase::auth_failed ? error::auth_failed
+                                                  : error::connection_loss;
   for (auto& [xid, o] : st.pending)
     o.promise.deliver(failure(xid, code));
   st.pending.clear();
@@ -170,16 +186,27 @@ void on_response(client_actor* self, wire::Response& r) {
       finish(self, phase::expired, session_state::expired);
     return;
   }
+  auto auth_failed = r.result().err() == static_cast<int32_t>(error::auth_failed);
+  if (r.xid() == reauth_xid) {
+    if (auth_failed) // the new member does not accept what the last one did
+      finish(self, phase::auth_failed, session_state::auth_failed);
+    return;
+  }
   auto i = st.pending.find(r.xid());
   if (i == st.pending.end())
     return;
   auto& o = i->second;
   st.watches.on_answer(o.req, r.result().err(), o.target);
   bool closing = o.req.kind_case() == wire::Request::kClose;
+  // As ZooKeeper's client: a refused addAuth is final (the member closes
+  // the connection); later requests answer AuthFailed.
+  bool refused = o.req.kind_case() == wire::Request::kAuth && auth_failed;
   o.promise.deliver(std::move(r));
   st.pending.erase(i);
   if (closing)
     finish(self, phase::closed, session_state::closed);
+  else if (refused)
+    finish(self, phase::auth_failed, session_state::auth_failed);
 }
 
 void on_batch(client_actor* self, wire::ResponseBatch& b) {
@@ -236,6 +263,13 @@ void connected(client_actor* self, const wire::ConnectResponse& resp, caf::actor
   st.last_heard = st.last_ping = self->clock().now();
   st.log.debug("connected", {{"member", st.member}, {"session", st.session_id}});
   tell_state(self, session_state::connected);
+  for (auto& a : st.auths) {
+    auto* req = st.outbox.add_requests();
+    req->set_xid(reauth_xid);
+    *req->mutable_auth() = a;
+  }
+  if (!st.auths.empty())
+    schedule_flush(self);
   for (auto& [xid, o] : st.pending)
     if (!o.sent)
       send_request(self, o);
@@ -329,8 +363,10 @@ void connect_next(client_actor* self) {
 caf::response_promise enqueue(client_actor* self, wire::Request& req, watch_target target) {
   auto& st = self->state;
   auto rp = self->make_response_promise();
-  if (st.ph == phase::expired || st.ph == phase::closed) {
-    rp.deliver(failure(req.xid(), st.ph == phase::expired ? error::session_expired : error::connection_loss));
+  if (st.ph == phase::expired || st.ph == phase::closed || st.ph == phase::auth_failed) {
+    rp.deliver(failure(req.xid(), st.ph == phase::expired       ? error::session_expired
+                                  : st.ph == phase::auth_failed ? error::auth_failed
+                                                                : error::connection_loss));
     return rp;
   }
   auto xid = st.next_xid++;
@@ -428,7 +464,7 @@ caf::behavior client_behavior(client_actor* self, client_config cfg) {
     },
     [self](client_atoms::close) -> caf::result<int32_t> {
       auto& st = self->state;
-      if (st.ph == phase::expired || st.ph == phase::closed)
+      if (st.ph == phase::expired || st.ph == phase::closed || st.ph == phase::auth_failed)
         return static_cast<int32_t>(error::ok);
       auto rp = self->make_response_promise<int32_t>();
       st.close_waiters.push_back(rp);
@@ -452,6 +488,7 @@ const char* session_state_name(session_state s) {
     case session_state::disconnected: return "disconnected";
     case session_state::expired: return "expired";
     case session_state::closed: return "closed";
+    case session_state::auth_failed: return "auth_failed";
   }
   return "unknown";
 }

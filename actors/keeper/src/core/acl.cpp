@@ -5,6 +5,8 @@
 #include <array>
 #include <optional>
 
+#include <arpa/inet.h>
+
 #include "troupe/keeper/base64.hpp"
 #include "troupe/keeper/sha1.hpp"
 
@@ -63,20 +65,53 @@ std::optional<std::array<uint8_t, 4>> parse_ipv4(std::string_view s) {
   return out;
 }
 
+// An IPv4 (4 bytes) or IPv6 (16 bytes) address. An IPv4-mapped IPv6
+// address (::ffff:a.b.c.d, what a dual-stack socket reports for an IPv4
+// peer) is its IPv4 address.
+struct ip_address {
+  std::array<uint8_t, 16> bytes{};
+  int size = 0;
+};
+
+std::optional<ip_address> parse_ip(std::string_view s) {
+  ip_address out;
+  if (s.find(':') == std::string_view::npos) {
+    auto v4 = parse_ipv4(s);
+    if (!v4)
+      return std::nullopt;
+    std::copy(v4->begin(), v4->end(), out.bytes.begin());
+    out.size = 4;
+    return out;
+  }
+  std::string text(s); // inet_pton wants a terminated string
+  if (inet_pton(AF_INET6, text.c_str(), out.bytes.data()) != 1)
+    return std::nullopt;
+  out.size = 16;
+  static constexpr uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::equal(std::begin(mapped), std::end(mapped), out.bytes.begin())) {
+    std::copy(out.bytes.begin() + 12, out.bytes.end(), out.bytes.begin());
+    std::fill(out.bytes.begin() + 4, out.bytes.end(), 0);
+    out.size = 4;
+  }
+  return out;
+}
+
 struct ip_prefix {
-  std::array<uint8_t, 4> addr;
+  ip_address addr;
   int bits;
 };
 
+// "address" or "address/bits" (CIDR), IPv4 or IPv6, as ZooKeeper's ip scheme.
 std::optional<ip_prefix> parse_ip_expr(std::string_view expr) {
   auto slash = expr.find('/');
-  auto addr = parse_ipv4(expr.substr(0, slash));
+  auto addr = parse_ip(expr.substr(0, slash));
   if (!addr)
     return std::nullopt;
-  int bits = 32;
+  int max_bits = addr->size * 8;
+  int bits = max_bits;
   if (slash != std::string_view::npos) {
     auto b = expr.substr(slash + 1);
-    if (b.empty() || b.size() > 2)
+    if (b.empty() || b.size() > 3)
       return std::nullopt;
     bits = 0;
     for (char c : b) {
@@ -84,7 +119,7 @@ std::optional<ip_prefix> parse_ip_expr(std::string_view expr) {
         return std::nullopt;
       bits = bits * 10 + (c - '0');
     }
-    if (bits > 32)
+    if (bits > max_bits)
       return std::nullopt;
   }
   return ip_prefix{*addr, bits};
@@ -124,17 +159,49 @@ bool valid_acl_id(std::string_view scheme, std::string_view id) {
 
 bool ip_matches(std::string_view client_ip, std::string_view acl_expr) {
   auto prefix = parse_ip_expr(acl_expr);
-  auto client = parse_ipv4(client_ip);
-  if (!prefix || !client)
+  auto client = parse_ip(client_ip);
+  if (!prefix || !client || client->size != prefix->addr.size)
     return false;
   int bits = prefix->bits;
-  for (int i = 0; i < 4 && bits > 0; ++i, bits -= 8) {
+  for (int i = 0; i < client->size && bits > 0; ++i, bits -= 8) {
     int take = bits >= 8 ? 8 : bits;
     auto mask = static_cast<uint8_t>(0xFF << (8 - take));
-    if ((prefix->addr[i] & mask) != ((*client)[i] & mask))
+    if ((prefix->addr.bytes[i] & mask) != (client->bytes[i] & mask))
       return false;
   }
   return true;
+}
+
+std::string client_ip_identity(std::string_view host) {
+  auto addr = parse_ip(host);
+  if (!addr)
+    return {};
+  char text[INET6_ADDRSTRLEN] = {};
+  inet_ntop(addr->size == 4 ? AF_INET : AF_INET6, addr->bytes.data(), text, sizeof text);
+  return text;
+}
+
+auth_result authenticate(std::string_view scheme, std::string_view credentials,
+                         std::string_view super_digest) {
+  auth_result out;
+  auto colon = credentials.find(':');
+  if (scheme != "digest" || colon == std::string_view::npos || colon == 0) {
+    out.err = error::auth_failed;
+    return out;
+  }
+  auto id = digest_from_credentials(credentials);
+  if (!super_digest.empty() && id == super_digest)
+    out.proven.push_back(auth_id{"super", ""});
+  out.proven.push_back(auth_id{"digest", std::move(id)});
+  return out;
+}
+
+bool valid_super_digest(std::string_view s) {
+  auto colon = s.find(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return false;
+  auto hash = base64_decode(s.substr(colon + 1));
+  return hash && hash->size() == 20;
 }
 
 bool check_acl(const acl_list& acls, int32_t perm, const identities& ids) {

@@ -149,11 +149,17 @@ wire::OpResult keeper_machine::apply(const wire::KeeperTxn& txn, int64_t zxid) {
   wire::OpResult r;
   switch (txn.kind_case()) {
     case wire::KeeperTxn::kCreateSession: {
-      // The session id is the zxid of its creation: unique, never zero, and
-      // the same on every replica.
+      // The creating member drew the id; every replica refuses the same
+      // taken or reserved id the same way, and the member draws again.
+      // Entries from before ids were drawn carry 0: their id is the zxid.
       auto& c = txn.create_session();
-      sessions_[zxid] = session_record{c.timeout_ms(), c.password()};
-      r.set_count(zxid);
+      auto id = c.session_id() != 0 ? c.session_id() : zxid;
+      if (!valid_ephemeral_session(id) || sessions_.count(id)) {
+        r.set_err(static_cast<int32_t>(error::node_exists));
+        break;
+      }
+      sessions_[id] = session_record{c.timeout_ms(), c.password()};
+      r.set_count(id);
       break;
     }
     case wire::KeeperTxn::kCloseSession: {

@@ -30,7 +30,10 @@ member_handles spawn_member(node_env& env, const member_config& cfg, rlog::membe
   ctx->node = env.name();
   ctx->hub = std::make_shared<member_hub>();
   ctx->log = env.logger("keeper");
-  ctx->seed = env.seed();
+  ctx->member_id = id;
+  ctx->random = cfg.random ? cfg.random : os_random_source();
+  unsigned char probe[1];
+  ctx->random(probe, sizeof probe); // a source that fails, fails here (at startup)
   ctx->tracker = spawn_tracker(env, ctx);
   ctx->hub->set_tracker(ctx->tracker);
   auto hub = ctx->hub;

@@ -26,6 +26,7 @@ using touch = caf::atom_constant<caf::atom("kp_touch")>;         // -> tracker: 
 using tick = caf::atom_constant<caf::atom("kp_tick")>;
 using flush = caf::atom_constant<caf::atom("kp_flush")>;
 using start = caf::atom_constant<caf::atom("kp_start")>;         // -> tracker: the follower is up
+using hangup = caf::atom_constant<caf::atom("kp_hangup")>;       // -> session: close the channel now
 } // namespace atoms
 
 /// Shared by a member's actors (thread-safe).
@@ -60,7 +61,8 @@ struct member_context {
   caf::actor tracker;
   std::shared_ptr<member_hub> hub;
   log::logger log;
-  uint64_t seed = 0;
+  uint32_t member_id = 0; // the top byte of the session ids this member draws
+  random_source random;   // session ids and passwords (cfg.random, or the OS's)
 };
 
 /// The tracker starts work on (atoms::start), once ctx->follower is set.

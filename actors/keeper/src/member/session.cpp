@@ -11,9 +11,13 @@
 // channel, as a broken TCP connection would, and the client reconnects.
 #include <deque>
 
+#include "caf/io/middleman.hpp"
+#include "caf/io/middleman_actor.hpp"
+
 #include "member_internal.hpp"
 #include "troupe/keeper/acl.hpp"
 #include "troupe/keeper/errors.hpp"
+#include "troupe/keeper/session_ids.hpp"
 
 namespace troupe::keeper {
 
@@ -21,6 +25,8 @@ namespace {
 
 using clock_point = caf::actor_clock::time_point;
 constexpr auto gap_limit = std::chrono::milliseconds(300);
+constexpr auto hangup_delay = std::chrono::milliseconds(500);
+constexpr int session_id_draws = 4; // a 56-bit id is taken twice in a row ~never
 
 enum class entry_kind { write, read, local };
 
@@ -113,7 +119,7 @@ void touch(session_actor* self) {
   auto& st = self->state;
   auto now = self->clock().now();
   st.last_heard = now;
-  if (st.attached && now - st.last_touch >= std::chrono::milliseconds(st.timeout_ms / 10)) {
+  if (st.attached && !st.closing && now - st.last_touch >= std::chrono::milliseconds(st.timeout_ms / 10)) {
     st.last_touch = now;
     self->send(st.ctx->tracker, atoms::touch::value, st.id);
   }
@@ -217,14 +223,22 @@ void pump(session_actor* self) {
       write_ahead = true;
   }
   bool closed = false;
+  bool refused = false;
   while (!st.queue.empty() && st.queue.front().done) {
     auto& e = st.queue.front();
     closed = closed || e.req.kind_case() == wire::Request::kClose;
+    refused = refused || (e.req.kind_case() == wire::Request::kAuth && e.resp.result().err() != 0);
     push_out(self, std::move(e.resp));
     st.queue.pop_front();
   }
   if (closed)
-    leave(self, true);
+    return leave(self, true);
+  if (refused) {
+    // The client ends on AuthFailed and goes (its DOWN closes the channel
+    // here); one that stays is cut off shortly.
+    flush(self);
+    self->delayed_send(self, hangup_delay, atoms::hangup::value);
+  }
 }
 
 void handle(session_actor* self, wire::Request& req) {
@@ -250,16 +264,23 @@ void handle(session_actor* self, wire::Request& req) {
       break;
     }
     case wire::Request::kAuth: {
+      // Proven here, from the credentials, for this connection only (as in
+      // ZooKeeper): a client that moves re-sends its addAuths and the next
+      // member proves them again.
       e.kind = entry_kind::local;
       auto& a = e.req.auth();
-      auto colon = a.auth().find(':');
-      wire::OpResult r;
-      if (a.scheme() == "digest" && colon != std::string::npos && colon > 0) {
-        auth_id who{"digest", digest_from_credentials(a.auth())};
+      auto outcome = authenticate(a.scheme(), a.auth(), st.ctx->cfg.super_digest);
+      for (auto& who : outcome.proven)
         if (std::find(st.ids.begin(), st.ids.end(), who) == st.ids.end())
           st.ids.push_back(who);
-      } else {
-        r.set_err(static_cast<int32_t>(error::auth_failed));
+      wire::OpResult r;
+      r.set_err(static_cast<int32_t>(outcome.err));
+      if (outcome.err != error::ok) {
+        // ZooKeeper answers AuthFailed and closes the connection; the
+        // session stays until it expires. Later requests are not handled.
+        st.closing = true;
+        st.ctx->log.info("authentication failed, closing the channel",
+                         {{"session", st.id}, {"scheme", a.scheme()}});
       }
       e.resp.set_xid(e.req.xid());
       e.resp.set_zxid(st.last_zxid);
@@ -291,13 +312,15 @@ void on_batch(session_actor* self, wire::RequestBatch& b) {
     return;
   }
   for (auto& r : *b.mutable_requests())
-    handle(self, r);
+    if (!st.closing) // nothing after a close or a failed addAuth
+      handle(self, r);
   st.in_seq = b.seq();
   while (!st.early.empty() && st.early.begin()->first == st.in_seq + 1) {
     auto next = std::move(st.early.begin()->second);
     st.early.erase(st.early.begin());
     for (auto& r : *next.mutable_requests())
-      handle(self, r);
+      if (!st.closing)
+        handle(self, r);
     st.in_seq = next.seq();
   }
   if (st.early.empty())
@@ -342,6 +365,73 @@ void refuse(session_actor* self, caf::response_promise rp, error err, const std:
   self->quit();
 }
 
+// The client's "ip" identity, from the connection its ConnectRequest came
+// over, never from what the client says: 127.0.0.1 for a client in this
+// process (and in the simulation), else the peer address CAF's middleman
+// has for the client's node. A node it has no direct connection to gets
+// no ip identity. Then `next`.
+void learn_client_address(session_actor* self, const caf::strong_actor_ptr& sender,
+                          std::function<void()> next) {
+  auto add = [self](const std::string& host) {
+    auto ip = client_ip_identity(host);
+    if (!ip.empty())
+      self->state.ids.push_back(auth_id{"ip", ip});
+  };
+  if (!sender) {
+    self->state.ctx->log.debug("client address unknown: no sender");
+    return next();
+  }
+  if (sender->node() == self->node()) {
+    add("127.0.0.1");
+    return next();
+  }
+  if (!self->system().has_middleman())
+    return next();
+  auto mm = self->system().middleman().actor_handle();
+  self->request(mm, std::chrono::seconds(2), caf::get_atom::value, sender->node())
+    .then(
+      [self, add, next](const caf::node_id&, const std::string& host, uint16_t) {
+        self->state.ctx->log.debug("client address", {{"host", host}});
+        add(host);
+        next();
+      },
+      [self, next](caf::error& err) {
+        self->state.ctx->log.info("client address unknown", {{"error", to_string(err)}});
+        next();
+      });
+}
+
+// Draws an id and a password and proposes the session; the machine refuses
+// an id that is taken, and then this draws again (`draws` times at most).
+void create_session(session_actor* self, caf::response_promise rp, int32_t timeout, int draws) {
+  auto& st = self->state;
+  auto drawn = draw_session_credentials(st.ctx->random, st.ctx->member_id);
+  st.password = drawn.password;
+  wire::KeeperTxn txn;
+  auto* c = txn.mutable_create_session();
+  c->set_timeout_ms(timeout);
+  c->set_password(drawn.password);
+  c->set_session_id(drawn.id);
+  txn.set_time_ms(wall_ms(st.ctx->cfg));
+  self->request(st.ctx->follower, caf::infinite, rlog::atoms::propose::value, txn.SerializeAsString())
+    .then(
+      [self, rp, timeout, draws](const std::string& bytes) mutable {
+        wire::OpResult r;
+        if (!r.ParseFromString(bytes))
+          return refuse(self, rp, error::system_error, "the ensemble refused a new session");
+        if (r.err() == static_cast<int32_t>(error::node_exists) && draws > 1) {
+          self->state.ctx->log.info("drawn session id taken, drawing again");
+          return create_session(self, std::move(rp), timeout, draws - 1);
+        }
+        if (r.err() != 0 || r.count() == 0)
+          return refuse(self, rp, error::system_error, "the ensemble refused a new session");
+        attached(self, rp, r.count(), timeout);
+      },
+      [self, rp](caf::error&) mutable {
+        refuse(self, rp, error::connection_loss, "no leader: cannot create a session now");
+      });
+}
+
 void connect(session_actor* self, wire::ConnectRequest& req, caf::actor client,
              caf::response_promise rp) {
   auto& st = self->state;
@@ -354,32 +444,7 @@ void connect(session_actor* self, wire::ConnectRequest& req, caf::actor client,
   if (req.session_id() == 0) {
     auto timeout = std::clamp<int64_t>(req.timeout_ms(), cfg.min_session_timeout.count(),
                                        cfg.max_session_timeout.count());
-    // From the node's seed (replayable in simulations) and this actor's id.
-    uint64_t x = st.ctx->seed ^ (self->id() * 0x9e3779b97f4a7c15ULL) ^
-                 static_cast<uint64_t>(self->clock().now().time_since_epoch().count());
-    st.password.resize(16);
-    for (auto& c : st.password) {
-      x ^= x >> 33;
-      x *= 0xff51afd7ed558ccdULL;
-      x ^= x >> 29;
-      c = static_cast<char>(x & 0xff);
-    }
-    wire::KeeperTxn txn;
-    txn.mutable_create_session()->set_timeout_ms(static_cast<int32_t>(timeout));
-    txn.mutable_create_session()->set_password(st.password);
-    txn.set_time_ms(wall_ms(cfg));
-    self->request(st.ctx->follower, caf::infinite, rlog::atoms::propose::value, txn.SerializeAsString())
-      .then(
-        [self, rp, timeout](const std::string& bytes) mutable {
-          wire::OpResult r;
-          if (!r.ParseFromString(bytes) || r.err() != 0 || r.count() == 0)
-            return refuse(self, rp, error::system_error, "the ensemble refused a new session");
-          attached(self, rp, r.count(), static_cast<int32_t>(timeout));
-        },
-        [self, rp](caf::error&) mutable {
-          refuse(self, rp, error::connection_loss, "no leader: cannot create a session now");
-        });
-    return;
+    return create_session(self, std::move(rp), static_cast<int32_t>(timeout), session_id_draws);
   }
   // Reattach: first catch up with what the client has seen (the barrier
   // makes this replica at least as new as any zxid the client saw).
@@ -429,8 +494,10 @@ caf::actor spawn_session(caf::event_based_actor* server, std::shared_ptr<member_
     });
     return {
       [self](wire::ConnectRequest& req, caf::actor& client) {
+        auto sender = self->current_sender(); // before the promise takes it
         auto rp = self->make_response_promise();
-        connect(self, req, std::move(client), rp);
+        learn_client_address(self, sender,
+                             [self, req, client, rp]() mutable { connect(self, req, std::move(client), rp); });
         return rp;
       },
       [self](wire::RequestBatch& b) { on_batch(self, b); },
@@ -451,6 +518,7 @@ caf::actor spawn_session(caf::event_based_actor* server, std::shared_ptr<member_
         push_out(self, std::move(event));
       },
       [self](atoms::flush) { flush(self); },
+      [self](atoms::hangup) { leave(self, true); },
       [self](atoms::expired) {
         auto& st = self->state;
         if (st.closing)

@@ -25,7 +25,7 @@ namespace troupe::keeper::recipes::detail {
 
 bool session_over(client& c) {
   auto s = c.state();
-  return s == session_state::expired || s == session_state::closed;
+  return s == session_state::expired || s == session_state::closed || s == session_state::auth_failed;
 }
 
 void check_session(client& c, const std::string& path) {

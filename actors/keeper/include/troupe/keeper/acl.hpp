@@ -7,15 +7,16 @@
 //   world:anyone      matches everybody (the only valid "world" id);
 //   digest:user:hash  hash = base64(sha1("user:password")); matches a session
 //                     that authenticated as exactly that id;
-//   ip:a.b.c.d[/bits] matches a session whose "ip" identity lies in the
-//                     prefix. IPv4 only: an IPv6 expression is invalid_acl
-//                     here (ZooKeeper 3.8 also accepts IPv6);
+//   ip:ADDR[/bits]    matches a session whose "ip" identity (the address
+//                     its member sees the client connect from) lies in the
+//                     prefix; IPv4 (10.0.0.0/8) or IPv6 (2001:db8::/32);
 //   auth              not stored: at create/setACL time it expands to every
 //                     "digest" identity the session holds (invalid_acl if it
 //                     holds none), as ZooKeeper's fixupACL does.
 // Any other scheme (sasl, x509, ...) is invalid_acl: Keeper has no such
 // authentication provider. A session holding the identity ("super", any id)
-// passes every check, as ZooKeeper's superDigest user does.
+// passes every check, as ZooKeeper's superDigest user does (authenticate
+// adds it for the member's --super-digest).
 #pragma once
 
 #include <cstdint>
@@ -80,9 +81,30 @@ std::string digest_from_credentials(std::string_view user_password);
 // Whether an id is well formed for a scheme that can be stored in an ACL.
 bool valid_acl_id(std::string_view scheme, std::string_view id);
 
-// Whether the IPv4 address `client_ip` lies in `acl_expr` ("a.b.c.d" or
-// "a.b.c.d/bits").
+// Whether the address `client_ip` lies in `acl_expr` ("ADDR" or
+// "ADDR/bits", IPv4 or IPv6; an IPv4-mapped IPv6 address counts as IPv4).
 bool ip_matches(std::string_view client_ip, std::string_view acl_expr);
+
+// The "ip" identity of a client connecting from `host`: the address in
+// canonical form (IPv4-mapped IPv6 as IPv4), or "" if `host` is not an
+// address.
+std::string client_ip_identity(std::string_view host);
+
+// What addAuth(scheme, credentials) proves (ZooKeeper's digest provider):
+// for "digest" and "user:password", the identity ("digest", digest id), and
+// before it ("super", "") when that digest id equals `super_digest` (empty:
+// no super user). Another scheme, or credentials without "user:", is
+// auth_failed and proves nothing.
+struct auth_result {
+  error err = error::ok;
+  identities proven;
+};
+auth_result authenticate(std::string_view scheme, std::string_view credentials,
+                         std::string_view super_digest);
+
+// Whether `s` is a digest id as --super-digest takes it: "user:" followed
+// by the base64 of a 20-byte SHA-1 (what digest_id produces).
+bool valid_super_digest(std::string_view s);
 
 // True when `ids` grant `perm` on a node with `acls` (ZooKeeper's checkACL;
 // an empty list grants everything, which Keeper never stores).

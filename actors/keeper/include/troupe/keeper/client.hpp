@@ -95,6 +95,9 @@ public:
   void sync(const std::string& path = "/");
   /// Persistent (recursive: also every descendant) watch, ZooKeeper 3.6's addWatch.
   void add_watch(const std::string& path, bool recursive, watcher w);
+  /// ZooKeeper's addAuth ("digest", "user:password"). The client re-sends
+  /// it to every member it moves to. A refused one throws
+  /// keeper_error(auth_failed) and ends the client (state auth_failed).
   void add_auth(const std::string& scheme, const std::string& credentials);
   acl_list get_acl(const std::string& path, stat* st = nullptr);
   stat set_acl(const std::string& path, const acl_list& acl, int32_t version = -1);

@@ -13,7 +13,9 @@
 //   watchers receive (wire::WatchEvent, uint64_t tag), one-shot watches once.
 //   (client_atoms::subscribe) -> the sender receives (client_atoms::state,
 //       int32_t state) now and on every change: 3 connected, 0 disconnected,
-//       -112 expired (final: make a new client), 7 closed.
+//       -112 expired (final: make a new client), 7 closed, 4 auth_failed
+//       (final: an addAuth was refused and the member closed the channel,
+//       as ZooKeeper's AUTH_FAILED; the session expires on its own).
 //   (client_atoms::info) -> wire::ConnectResponse (session id, timeout, member)
 //   (client_atoms::close) -> int32_t error code: closes the session (its
 //       ephemerals go), then the actor quits.
@@ -22,8 +24,10 @@
 // 2/3 of the session timeout, or a broken channel) the client tries the next
 // member of its list with its session id and password, its last seen zxid
 // and its watches, which the new member re-registers (firing what changed
-// meanwhile): the session, its ephemerals and its watches survive a move as
-// long as it reconnects within the session timeout.
+// meanwhile), and re-sends every addAuth it made, which the new member
+// proves again: the session, its ephemerals, its watches and its digest
+// identities survive a move as long as it reconnects within the session
+// timeout.
 #pragma once
 
 #include <chrono>

@@ -32,7 +32,7 @@ public:
 
   /// Applies one committed transaction; `zxid` is its log entry's zxid.
   /// The result is what the proposing session answers (OpResult; for a new
-  /// session, its id in `count`).
+  /// session, its id in `count`, or NodeExists if the drawn id is taken).
   wire::OpResult apply(const wire::KeeperTxn& txn, int64_t zxid);
 
   /// A read request (get_data, exists, get_children, get_acl,

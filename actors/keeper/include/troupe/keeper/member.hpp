@@ -9,11 +9,13 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "caf/actor.hpp"
 #include "caf/fwd.hpp"
 
 #include "troupe/keeper/data_tree.hpp"
+#include "troupe/keeper/session_ids.hpp"
 #include "troupe/log/replicated_log.hpp"
 
 namespace troupe::keeper {
@@ -27,7 +29,19 @@ struct member_config {
   /// Wall-clock milliseconds for ctime/mtime and TTLs. Default: the system
   /// clock; simulations pass virtual time.
   std::function<int64_t()> wall_clock_ms;
+  /// Where session ids and passwords come from. Default (empty): the OS's
+  /// CSPRNG (os_random_source); simulations pass a generator seeded from
+  /// the node's seed() so that runs replay.
+  random_source random;
+  /// ZooKeeper's superDigest: a client that authenticates (addAuth digest)
+  /// as this digest id ("user:" + base64(sha1("user:password"))) passes
+  /// every ACL check. Empty: no super user.
+  std::string super_digest;
 };
+
+/// The OS's CSPRNG (getrandom(2)). Throws std::system_error if the kernel
+/// cannot provide randomness.
+random_source os_random_source();
 
 /// Role names in the directory.
 inline const char* server_role() { return "keeper.server"; }

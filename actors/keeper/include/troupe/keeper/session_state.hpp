@@ -11,6 +11,7 @@ enum class session_state : int32_t {
   connected = 3,
   expired = -112,
   closed = 7,
+  auth_failed = 4,
 };
 
 const char* session_state_name(session_state s);
