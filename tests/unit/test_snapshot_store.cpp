@@ -180,17 +180,22 @@ wire::LogEntry entry(uint64_t index, uint64_t epoch) {
   return e;
 }
 
+// A log of entries 1..n (epoch 1).
+void append_entries(kv_store& kv, uint64_t n) {
+  log_store log{kv};
+  log_store::change c;
+  for (uint64_t i = 1; i <= n; ++i)
+    c.entries.push_back(entry(i, 1));
+  log.write(c, true);
+}
+
 } // namespace
 
 TEST(snapshot_store, a_crash_between_the_file_and_the_batch_keeps_the_old_snapshot) {
   troupe::test::temp_dir dir;
   {
     auto kv = open_leveldb_store(dir.sub("log.g"));
-    log_store log{*kv};
-    log_store::change c;
-    for (uint64_t i = 1; i <= 20; ++i)
-      c.entries.push_back(entry(i, 1));
-    log.write(c, true);
+    append_entries(*kv, 20);
     compact(*kv, meta(10, 1), "state@10");
     compact(*kv, meta(15, 1), "state@15", true); // the file is durable, the batch never ran
   }
@@ -208,11 +213,8 @@ TEST(snapshot_store, a_crash_between_the_file_and_the_batch_keeps_the_old_snapsh
 
 TEST(snapshot_store, replaced_snapshot_files_are_deleted) {
   memory_store kv;
+  append_entries(kv, 20);
   log_store log{kv};
-  log_store::change c;
-  for (uint64_t i = 1; i <= 20; ++i)
-    c.entries.push_back(entry(i, 1));
-  log.write(c, true);
   compact(kv, meta(10, 1), "a");
   compact(kv, meta(15, 1), "b");
   auto now = log.load().snapshot_file;
@@ -222,11 +224,8 @@ TEST(snapshot_store, replaced_snapshot_files_are_deleted) {
 
 TEST(snapshot_store, recovery_refuses_a_corrupted_referenced_file) {
   memory_store kv;
+  append_entries(kv, 5);
   log_store log{kv};
-  log_store::change c;
-  for (uint64_t i = 1; i <= 5; ++i)
-    c.entries.push_back(entry(i, 1));
-  log.write(c, true);
   compact(kv, meta(4, 1), "state@4");
   auto f = *log.load().snapshot_file;
   auto& files = dynamic_cast<memory_snapshot_store&>(kv.snapshots());

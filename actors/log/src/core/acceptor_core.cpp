@@ -233,8 +233,11 @@ wire::InstallSnapshotResponse acceptor_core::on_install_snapshot(const wire::Ins
 }
 
 bool acceptor_core::can_compact(const wire::SnapshotMeta& meta) const {
-  return meta.index() > snapshot_.index() && meta.index() <= commit_index_ &&
-         epoch_at(meta.index()) == meta.epoch();
+  // The local follower applied meta.index as committed; it often hears of a
+  // commit before this acceptor does (the leader's next append tells it),
+  // so our own commit index is not required. Holding that entry with the
+  // same epoch is: by log matching our prefix is then the committed one.
+  return meta.index() > snapshot_.index() && epoch_at(meta.index()) == meta.epoch();
 }
 
 bool acceptor_core::compact(const wire::SnapshotMeta& meta, acceptor_effects& fx) {
@@ -247,6 +250,7 @@ bool acceptor_core::compact(const wire::SnapshotMeta& meta, acceptor_effects& fx
   fx.snapshot = meta;
   fx.compacted_through = meta.index();
   drop_covered(fx, meta.index());
+  commit_index_ = std::max(commit_index_, meta.index());
   if (incoming_.active() && incoming_.meta().index() <= meta.index()) {
     incoming_.reset(); // overtaken by our own snapshot
     fx.receive.discard = true;

@@ -68,7 +68,6 @@ void learner_core::start_download(const wire::SnapshotMeta& meta, uint64_t size,
                                   learner_effects& fx) {
   download_.start(meta, size, crc);
   download_data_.clear();
-  download_retries_ = 0;
   request_chunk(fx);
 }
 
@@ -103,7 +102,6 @@ void learner_core::on_snapshot_read(const wire::SnapshotReadResponse& msg, learn
   switch (verdict) {
     case snapshot_receiver::verdict::taken:
       download_data_ += msg.data();
-      download_retries_ = 0;
       request_chunk(fx);
       return;
     case snapshot_receiver::verdict::complete:
@@ -117,8 +115,7 @@ void learner_core::on_snapshot_read(const wire::SnapshotReadResponse& msg, learn
       fx.refused = to_string(verdict);
       return; // fetched again on a later tick
     default:
-      fx.refused = to_string(verdict);
-      request_chunk(fx);
+      fx.refused = to_string(verdict); // asked again after silence (tick)
       return;
   }
 }
@@ -155,15 +152,10 @@ void learner_core::request_fetch(learner_effects& fx) {
 void learner_core::tick(learner_effects& fx) {
   if (download_.active()) {
     // One chunk request at a time; one lost (or its answer) is asked
-    // again, a few times, before the fetch starts over.
-    if (++download_age_ > 4 * fetch_after_ticks_) {
-      if (++download_retries_ > 3) {
-        download_.reset();
-        download_data_ = std::string{};
-      } else {
-        request_chunk(fx);
-      }
-    }
+    // again from where the read got to. (An acceptor that no longer holds
+    // the snapshot answers with the one it holds, which restarts the read.)
+    if (++download_age_ > 4 * fetch_after_ticks_)
+      request_chunk(fx);
     return;
   }
   if (fetching_ && ++fetch_age_ > 4 * fetch_after_ticks_)

@@ -60,12 +60,12 @@ snapshot_sender::outcome snapshot_sender::on_response(const wire::InstallSnapsho
     if (t.next < t.acked)
       t.next = t.acked;
   } else {
-    // Refused (out of order after a loss, or the acceptor started over):
-    // go back to what it holds.
+    // Refused: out of order after a loss, or the acceptor started over
+    // (then it holds less than we thought). The next resend (tick) goes
+    // back to what it holds; resending at once, for every refusal, would
+    // multiply the chunks in flight when the network reorders them.
     t.acked = std::min(resp.next_offset(), t.size);
-    t.next = t.acked;
-    t.sent_end = false;
-    t.last_progress = ticks_;
+    return outcome::progress;
   }
   fill(resp.from(), t, out);
   return outcome::progress;

@@ -79,8 +79,9 @@ public:
                                                     acceptor_effects& fx);
 
   /// Whether compact(meta) would take a snapshot through meta.index: newer
-  /// than the current one, committed, and matching the log (same epoch at
-  /// meta.index). The shell checks before it writes the snapshot's file.
+  /// than the current one and matching the log (same epoch at meta.index;
+  /// the caller, the local follower, applied it as committed, which also
+  /// raises commit_index). The shell checks before it writes the file.
   bool can_compact(const wire::SnapshotMeta& meta) const;
   /// A snapshot of the state machine through `meta.index` is available (its
   /// file written by the shell): keep it (to ship to members that fall

@@ -83,7 +83,6 @@ private:
   snapshot_receiver download_;
   std::string download_data_;
   uint32_t download_age_ = 0;  // ticks since the last chunk request
-  uint32_t download_retries_ = 0;
 };
 
 } // namespace troupe::rlog

@@ -1,7 +1,8 @@
 // The leader's side of streaming its snapshot to lagging acceptors, pure and
 // deterministic: per acceptor, which chunks to read from the local snapshot
 // file and send, at most `window` chunks unacknowledged, resent from the
-// last acknowledged offset after a refusal or a silence (go-back-N). The
+// last acknowledged offset after a silence of resend_ticks without progress
+// (go-back-N; a refusal only corrects what the acceptor holds). The
 // shell reads each chunk when it is due (in bounded pieces, never the whole
 // snapshot) and sends it as an InstallSnapshot.
 #pragma once
