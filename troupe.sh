@@ -13,7 +13,7 @@ cd "$(dirname "$0")"
 
 packages=(g++ cmake ninja-build libcaf-dev libprotobuf-dev protobuf-compiler
           libleveldb-dev libsnappy-dev libboost-program-options-dev libgtest-dev
-          libzookeeper-mt-dev pkg-config libcpp-httplib-dev nlohmann-json3-dev libssl-dev)
+          libzookeeper-mt-dev pkg-config libcpp-httplib-dev nlohmann-json3-dev libssl-dev zlib1g-dev)
 # Apache ZooKeeper's server (and so a JRE) only for benchmarks against it.
 case " $* " in
   *" bench "*zookeeper*|*" bench "*both*) packages+=(zookeeper) ;;

@@ -12,6 +12,7 @@
 #include <leveldb/write_batch.h>
 
 #include "troupe/persistence/kv_store.hpp"
+#include "troupe/persistence/snapshot_store.hpp"
 
 namespace troupe::persistence {
 
@@ -163,6 +164,16 @@ public:
     check(it->status(), "read from");
   }
 
+  snapshot_store& snapshots() override {
+    if (!snapshots_) {
+      auto base = path_;
+      while (base.size() > 1 && base.back() == '/')
+        base.pop_back();
+      snapshots_ = open_snapshot_dir(base + ".snapshots");
+    }
+    return *snapshots_;
+  }
+
 private:
   void commit(leveldb::WriteBatch* wb, bool sync) {
     leveldb::WriteOptions wo;
@@ -183,6 +194,7 @@ private:
   leveldb::ReadOptions read_opts_;
   std::unique_ptr<leveldb::Cache> cache_;
   std::unique_ptr<leveldb::DB> db_;
+  std::unique_ptr<snapshot_store> snapshots_;
 };
 
 } // namespace

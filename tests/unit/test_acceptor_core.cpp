@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "troupe/log/acceptor_core.hpp"
+#include "troupe/persistence/checksum.hpp"
 
 using namespace troupe::rlog;
 namespace wire = troupe::wire;
@@ -147,7 +148,7 @@ TEST_F(AcceptorCore, SnapshotCompactsAndInstalls) {
   wire::SnapshotMeta meta;
   meta.set_index(2);
   meta.set_epoch(1);
-  EXPECT_TRUE(a.compact(meta, "state@2", fx));
+  EXPECT_TRUE(a.compact(meta, fx));
   EXPECT_EQ(a.first_index(), 3u);
   EXPECT_EQ(*fx.compacted_through, 2u);
   EXPECT_EQ(fx.compacted_from, 1u); // the store deletes [1, 2] without searching
@@ -166,12 +167,15 @@ TEST_F(AcceptorCore, SnapshotCompactsAndInstalls) {
   meta.set_index(10);
   meta.set_epoch(2);
   *inst.mutable_meta() = meta;
-  inst.set_data("state@10");
+  inst.set_data("state@10"); // in one chunk
+  inst.set_total_size(8);
+  inst.set_crc32(troupe::persistence::crc32("state@10"));
   auto r = b.on_install_snapshot(inst, bfx);
   EXPECT_TRUE(r.success());
+  EXPECT_TRUE(bfx.receive.begin && bfx.receive.append && bfx.receive.complete);
   EXPECT_EQ(b.first_index(), 11u);
   EXPECT_EQ(b.last_index(), 10u);
-  EXPECT_EQ(bfx.snapshot_data, "state@10");
+  EXPECT_EQ(bfx.snapshot->index(), 10u);
   // Appends continue after it.
   EXPECT_TRUE(b.on_append(append(2, 2, 10, 2, {entry(11, 2)}), bfx).success());
 }

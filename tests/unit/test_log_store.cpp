@@ -19,6 +19,14 @@ namespace {
 
 using troupe::test::temp_dir;
 
+wire::SnapshotFile file_ref(std::string name) {
+  wire::SnapshotFile f;
+  f.set_name(std::move(name));
+  f.set_size(42);
+  f.set_crc32(7);
+  return f;
+}
+
 wire::LogEntry entry(uint64_t index, uint64_t epoch = 1, std::string data = {}) {
   wire::LogEntry e;
   e.set_index(index);
@@ -92,7 +100,7 @@ TEST(LogStore, EmptyStoreLoadsDefaults) {
   EXPECT_EQ(c.hard_state.voted_for(), 0u);
   EXPECT_EQ(c.snapshot.index(), 0u);
   EXPECT_TRUE(c.entries.empty());
-  EXPECT_EQ(log.snapshot_data(), "");
+  EXPECT_FALSE(c.snapshot_file.has_value());
   EXPECT_EQ(log.bytes_written(), 0u);
 }
 
@@ -191,14 +199,15 @@ TEST(LogStore, CompactThroughRemovesPrefixAndStoresSnapshot) {
   log_store::change c;
   c.compact_through = 6;
   c.snapshot = snapshot_meta(6, 1);
-  c.snapshot_data = std::string("state\0bytes", 11);
+  c.snapshot_file = file_ref("snapshot-6");
   log.write(c, true);
 
   auto got = log.load();
   EXPECT_EQ(got.snapshot.index(), 6u);
   EXPECT_EQ(got.snapshot.epoch(), 1u);
   EXPECT_EQ(indexes(got.entries), range(7, 10));
-  EXPECT_EQ(log.snapshot_data(), std::string("state\0bytes", 11));
+  ASSERT_TRUE(got.snapshot_file.has_value());
+  EXPECT_EQ(got.snapshot_file->name(), "snapshot-6");
   for (uint64_t i = 1; i <= 6; ++i)
     EXPECT_FALSE(kv.get(log_store::entry_key(i)).has_value()) << i;
 }
@@ -243,19 +252,19 @@ TEST(LogStore, SnapshotInstallReplacesWholeLog) {
   log_store::change c;
   c.compact_through = 100;
   c.snapshot = snapshot_meta(100, 3);
-  c.snapshot_data = "big state";
+  c.snapshot_file = file_ref("big");
   log.write(c, true);
   auto got = log.load();
   EXPECT_TRUE(got.entries.empty());
   EXPECT_EQ(got.snapshot.index(), 100u);
-  EXPECT_EQ(log.snapshot_data(), "big state");
+  EXPECT_EQ(got.snapshot_file->name(), "big");
 
   log_store::change d;
   d.snapshot = snapshot_meta(101, 3);
-  d.snapshot_data = "bigger state";
+  d.snapshot_file = file_ref("bigger");
   d.compact_through = 101;
   log.write(d, true);
-  EXPECT_EQ(log.snapshot_data(), "bigger state");
+  EXPECT_EQ(log.load().snapshot_file->name(), "bigger");
 }
 
 TEST(LogStore, BytesWrittenCountsEntryPayload) {
@@ -373,7 +382,7 @@ TEST(LogStore, LevelDbReopenKeepsSyncedWrites) {
     log_store::change d;
     d.compact_through = 100;
     d.snapshot = snapshot_meta(100, 4);
-    d.snapshot_data = "snap";
+    d.snapshot_file = file_ref("snap");
     d.truncate = {{251, 300}};
     log.write(d, true);
   }
@@ -385,7 +394,7 @@ TEST(LogStore, LevelDbReopenKeepsSyncedWrites) {
   EXPECT_EQ(got.hard_state.epoch(), 4u);
   EXPECT_EQ(got.snapshot.index(), 100u);
   EXPECT_EQ(indexes(got.entries), range(101, 250));
-  EXPECT_EQ(log.snapshot_data(), "snap");
+  EXPECT_EQ(got.snapshot_file->name(), "snap");
 }
 
 TEST(LogStore, MemoryStoreCrashLosesUnsyncedWriteKeepsSynced) {

@@ -6,6 +6,14 @@
 // the batch: the busier the acceptor, the more one fsync covers. A timer of
 // the proposers' tick ages the core's leader lease (votes are ignored while
 // the leader is fresh).
+//
+// The snapshot is a file of the store's snapshot_store, never held in memory
+// whole: a compaction writes the follower's snapshot to a new file (durable
+// before the batch that references it), a leader's chunks go into a
+// temporary file that is committed once complete, and reads (a follower's,
+// or this member's leader sending to a lagging acceptor) take one bounded
+// chunk of the file at a time. The file a batch replaced is removed after
+// the batch.
 #include <chrono>
 
 #include "log_actors.hpp"
@@ -21,7 +29,10 @@ struct acceptor_state {
   member_id self = 0;
   std::unique_ptr<acceptor_core> core;
   std::unique_ptr<persistence::log_store> store;
-  std::string snapshot_data;     // goes with core->snapshot()
+  persistence::snapshot_store* files = nullptr;
+  wire::SnapshotFile durable_file;                // referenced by the store
+  std::optional<wire::SnapshotFile> pending_file; // goes with fx.snapshot, referenced by the next flush
+  std::unique_ptr<persistence::snapshot_writer> incoming; // a leader's snapshot being received
   uint64_t durable_last = 0;     // last index on disk
   acceptor_effects fx;
   std::vector<std::pair<caf::actor, caf::message>> replies; // after the flush
@@ -33,10 +44,54 @@ struct acceptor_state {
   metrics::histogram* fsync_seconds = nullptr;
   metrics::histogram* batch_entries = nullptr;
   metrics::counter* refused = nullptr;
+  metrics::counter* chunks_refused = nullptr;
   static inline const char* name = "troupe.log.acceptor";
 };
 
 using acceptor_actor = caf::stateful_actor<acceptor_state>;
+
+// The file that goes with core->snapshot().
+const wire::SnapshotFile& current_file(const acceptor_state& st) {
+  return st.pending_file ? *st.pending_file : st.durable_file;
+}
+
+// `file` goes with the snapshot the core just took; a pending one it
+// replaces was never referenced and goes at once.
+void set_pending_file(acceptor_state& st, wire::SnapshotFile file) {
+  if (st.pending_file)
+    st.files->remove(st.pending_file->name());
+  st.pending_file = std::move(file);
+}
+
+// Carries out fx.receive for the InstallSnapshot `req` (see acceptor_core).
+void receive_chunk(acceptor_actor* self, const wire::InstallSnapshot& req) {
+  auto& st = self->state;
+  auto& rx = st.fx.receive;
+  if (rx.begin || rx.discard)
+    st.incoming.reset(); // removes the partial file
+  if (rx.begin)
+    st.incoming = st.files->create(rx.meta);
+  if (rx.append && st.incoming)
+    st.incoming->append(req.data());
+  if (rx.complete && st.incoming) {
+    set_pending_file(st, st.incoming->commit());
+    st.incoming.reset();
+    st.log.info("snapshot received", {{"index", req.meta().index()}, {"bytes", req.total_size()},
+                                      {"from", req.leader()}});
+  }
+  if (rx.refused) {
+    st.chunks_refused->inc();
+    std::string_view why = rx.refused;
+    // Out of order follows any lost chunk: routine, so not a warning.
+    auto level = why == "out_of_order" ? log::level::debug : log::level::warn;
+    if (log::enabled(level))
+      log::write(level, st.log.node(), "log.acceptor", "snapshot chunk refused",
+                 {{"why", why}, {"from", req.leader()}, {"epoch", req.epoch()},
+                  {"index", req.meta().index()}, {"offset", req.offset()},
+                  {"bytes", req.data().size()}});
+  }
+  rx = snapshot_receive{};
+}
 
 void schedule_flush(acceptor_actor* self) {
   auto& st = self->state;
@@ -66,7 +121,7 @@ void flush(acceptor_actor* self) {
     c.compact_from = fx.compacted_from;
     if (fx.snapshot) {
       c.snapshot = fx.snapshot;
-      c.snapshot_data = std::move(fx.snapshot_data);
+      c.snapshot_file = current_file(st);
     }
     c.entries = std::move(fx.appended);
     auto started = std::chrono::steady_clock::now();
@@ -79,6 +134,14 @@ void flush(acceptor_actor* self) {
     st.batch_entries->observe(static_cast<double>(c.entries.size()));
     st.durable_last = st.core->last_index();
     fx.clear();
+    if (c.snapshot && st.pending_file) {
+      // The store now references the new file: the old one can go.
+      auto old = std::move(st.durable_file);
+      st.durable_file = std::move(*st.pending_file);
+      st.pending_file.reset();
+      if (!old.name().empty() && old.name() != st.durable_file.name())
+        st.files->remove(old.name());
+    }
   }
   for (auto& [to, msg] : st.replies)
     if (to)
@@ -127,13 +190,18 @@ caf::behavior acceptor(acceptor_actor* self, node_env* env, group_config cfg, me
   st.durable_last = contents.entries.empty() ? contents.snapshot.index()
                                              : contents.entries.back().index();
   st.core->restore(contents.hard_state, contents.snapshot, std::move(contents.entries));
-  st.snapshot_data = st.store->snapshot_data();
+  // spawn_member verified this file and removed every other one.
+  st.files = &kv->snapshots();
+  if (contents.snapshot_file)
+    st.durable_file = *contents.snapshot_file;
   metrics::labels lbl{{"group", st.cfg.group}};
   auto& reg = env->metrics();
   st.fsync_seconds = &reg.get_histogram("troupe_log_fsync_seconds", "Group-commit write+fsync time", lbl);
   st.batch_entries = &reg.get_histogram("troupe_log_group_commit_entries", "Entries per synced batch", lbl,
                                         metrics::histogram::exponential(1, 2, 16));
   st.refused = &reg.get_counter("troupe_log_refused_total", "Messages refused from outside the group", lbl);
+  st.chunks_refused = &reg.get_counter("troupe_log_snapshot_chunks_refused_total",
+                                       "Snapshot chunks refused (stale, out of order, oversize, bad checksum)", lbl);
   st.log.info("acceptor started", {{"group", st.cfg.group}, {"member", me},
                                    {"epoch", st.core->hard_state().epoch()},
                                    {"last_index", st.core->last_index()}});
@@ -159,12 +227,27 @@ caf::behavior acceptor(acceptor_actor* self, node_env* env, group_config cfg, me
       if (refuse_foreign(self, req.group(), req.leader()))
         return;
       auto resp = st.core->on_install_snapshot(req, st.fx);
-      if (st.core->snapshot().index() == req.meta().index())
-        st.snapshot_data = req.data();
+      receive_chunk(self, req);
       reply_after_flush(self, caf::make_message(std::move(resp)));
     },
     [self](const wire::FetchRequest& req) {
-      return self->state.core->serve_fetch(req, self->state.snapshot_data);
+      return self->state.core->serve_fetch(req, current_file(self->state));
+    },
+    [self](const wire::SnapshotReadRequest& req) {
+      auto& st = self->state;
+      size_t length = 0;
+      auto& file = current_file(st);
+      auto resp = st.core->plan_snapshot_read(req, file, length);
+      if (length > 0) {
+        try {
+          resp.set_data(st.files->read(file, resp.offset(), length));
+        } catch (const persistence::storage_error& e) {
+          // Lost under us (a disk fault): no reader gets bad bytes.
+          st.log.error("cannot read the snapshot file", {{"error", e.what()}});
+          return wire::SnapshotReadResponse{};
+        }
+      }
+      return resp;
     },
     [self](local::set_leader, const caf::actor& leader) {
       self->state.leader = leader;
@@ -189,17 +272,25 @@ caf::behavior acceptor(acceptor_actor* self, node_env* env, group_config cfg, me
       } else {
         c.compacted = true;
         c.snapshot = st.core->snapshot();
-        c.snapshot_data = st.snapshot_data;
+        c.snapshot_size = current_file(st).size();
+        c.snapshot_crc = current_file(st).crc32();
       }
       return c;
     },
     [self](local::compact, const wire::SnapshotMeta& meta, std::string& data) {
       auto& st = self->state;
-      if (st.core->compact(meta, data, st.fx)) {
-        st.snapshot_data = std::move(data);
-        st.log.debug("log compacted", {{"through", meta.index()}});
-        schedule_flush(self);
-      }
+      if (!st.core->can_compact(meta))
+        return;
+      // Durable before the batch that references it (the next flush).
+      auto file = st.files->write(meta, data);
+      data = std::string{};
+      st.core->compact(meta, st.fx);
+      set_pending_file(st, std::move(file));
+      if (st.fx.receive.discard)
+        st.incoming.reset(); // a transfer our own snapshot overtook
+      st.fx.receive = snapshot_receive{};
+      st.log.debug("log compacted", {{"through", meta.index()}});
+      schedule_flush(self);
     },
     [self](local::flush) { flush(self); },
     [self](local::tick) {

@@ -224,14 +224,20 @@ void apply(follower_actor* self, learner_effects& fx) {
         self->send(a->second, local::compact::value, meta, std::move(data));
     }
   }
-  if (fx.fetch) {
-    // Prefer this node's acceptor; any member's will do.
+  if (fx.fetch || fx.snapshot_read) {
+    // Prefer this node's acceptor; any member's will do. Snapshot reads go
+    // the same way: an answer about another acceptor's snapshot restarts
+    // the read (learner_core).
     auto a = st.acceptors.find(st.local_member);
     if (a == st.acceptors.end())
       a = st.acceptors.begin();
-    if (a != st.acceptors.end())
+    if (a != st.acceptors.end() && fx.fetch)
       self->send(a->second, *fx.fetch);
+    if (a != st.acceptors.end() && fx.snapshot_read)
+      self->send(a->second, *fx.snapshot_read);
   }
+  if (fx.refused)
+    st.log.warn("snapshot read refused", {{"why", fx.refused}});
   release_syncs(self);
   notify_leadership(self);
 }
@@ -247,7 +253,7 @@ caf::behavior follower(follower_actor* self, node_env* env, group_config cfg, st
   st.learner = env->name() + "/" + name + "#" + std::to_string(env->incarnation());
   st.node = env->name();
   st.sm = std::move(sm);
-  st.core = std::make_unique<learner_core>(st.cfg.group);
+  st.core = std::make_unique<learner_core>(st.cfg.group, 3, 65536, st.cfg.snapshot_chunk_bytes);
   st.snapshots = std::make_unique<snapshot_policy>(st.cfg.snapshot_every, st.cfg.snapshot_bytes);
   st.local_member = member_of(st, env->name());
   st.log = env->logger("log.follower");
@@ -347,6 +353,11 @@ caf::behavior follower(follower_actor* self, node_env* env, group_config cfg, st
     [self](const wire::FetchResponse& r) {
       learner_effects fx;
       self->state.core->on_fetch_response(r, fx);
+      apply(self, fx);
+    },
+    [self](const wire::SnapshotReadResponse& r) {
+      learner_effects fx;
+      self->state.core->on_snapshot_read(r, fx);
       apply(self, fx);
     },
     [self](local::flush) { flush_proposals(self); },

@@ -3,12 +3,16 @@
 // local acceptor for tails and catch-up reads, and its followers for
 // committed entries. Replication is one-way messages with sequence numbers
 // (CAF's pending-response map is a linear scan; see docs/caf-notes.md).
+// A lagging acceptor behind the local acceptor's snapshot gets it streamed
+// (snapshot_sender): each chunk read from the local acceptor's file when it
+// is due, a few in flight, none of it blocking appends to the others.
 #include <deque>
 #include <set>
 
 #include "log_actors.hpp"
 #include "troupe/log/leader_status.hpp"
 #include "troupe/log/proposer_core.hpp"
+#include "troupe/log/snapshot_sender.hpp"
 #include "troupe/runtime/deadline.hpp"
 #include "troupe/runtime/directory.hpp"
 #include "troupe/runtime/metrics.hpp"
@@ -21,6 +25,7 @@ struct leader_state {
   group_config cfg;
   member_id self = 0;
   std::unique_ptr<proposer_core> core;
+  std::unique_ptr<snapshot_sender> snapshots;
   caf::actor local_acceptor;
   std::map<member_id, caf::actor> acceptors;
   std::map<std::string, caf::actor> learners;           // follower name -> handle
@@ -78,6 +83,45 @@ void query_tail(leader_actor* self) {
       [self](caf::error&) { self->state.tail_pending = false; });
 }
 
+// Reads each chunk from the local acceptor's snapshot file, then sends it to
+// its acceptor if the transfer still wants it.
+void send_chunks(leader_actor* self, std::vector<snapshot_chunk>& chunks) {
+  auto& st = self->state;
+  for (auto& c : chunks) {
+    wire::SnapshotReadRequest req;
+    req.set_group(st.cfg.group);
+    req.set_index(c.meta.index());
+    req.set_offset(c.offset);
+    req.set_max_bytes(static_cast<uint32_t>(c.length));
+    request(self, st.deadlines, st.local_acceptor, std::chrono::seconds(2), std::move(req))
+      .then(
+        [self, c](wire::SnapshotReadResponse& r) {
+          auto& st = self->state;
+          if (!r.available() || r.meta().index() != c.meta.index() || r.offset() != c.offset) {
+            // Our acceptor holds another snapshot now: the proposer's fetch
+            // times out and starts a transfer of that one.
+            st.snapshots->stop(c.to);
+            return;
+          }
+          auto i = st.acceptors.find(c.to);
+          if (!st.core->leading() || !st.snapshots->wanted(c) || i == st.acceptors.end())
+            return;
+          wire::InstallSnapshot inst;
+          inst.set_group(st.cfg.group);
+          inst.set_epoch(st.core->epoch());
+          inst.set_leader(st.self);
+          *inst.mutable_meta() = r.meta();
+          inst.set_offset(c.offset);
+          inst.set_total_size(r.total_size());
+          inst.set_crc32(r.crc32());
+          inst.set_data(std::move(*r.mutable_data()));
+          self->send(i->second, std::move(inst));
+        },
+        [](caf::error&) {}); // resent after the transfer's silence
+  }
+  chunks.clear();
+}
+
 void fetch_for(leader_actor* self, member_id to, uint64_t from) {
   auto& st = self->state;
   request(self, st.deadlines, st.local_acceptor, std::chrono::seconds(2), local::fetch_for::value, to, from)
@@ -87,14 +131,10 @@ void fetch_for(leader_actor* self, member_id to, uint64_t from) {
         proposer_effects fx;
         if (!c.compacted) {
           st.core->on_fetched(c.to, c.prev_epoch, std::move(c.entries), fx);
-        } else if (auto i = st.acceptors.find(c.to); i != st.acceptors.end() && st.core->leading()) {
-          wire::InstallSnapshot inst;
-          inst.set_group(st.cfg.group);
-          inst.set_epoch(st.core->epoch());
-          inst.set_leader(st.self);
-          *inst.mutable_meta() = std::move(c.snapshot);
-          inst.set_data(std::move(c.snapshot_data));
-          self->send(i->second, std::move(inst));
+        } else if (st.acceptors.count(c.to) && st.core->leading()) {
+          std::vector<snapshot_chunk> chunks;
+          st.snapshots->start(c.to, c.snapshot, c.snapshot_size, c.snapshot_crc, chunks);
+          send_chunks(self, chunks);
         }
         apply(self, fx);
       },
@@ -199,6 +239,7 @@ caf::behavior leader(leader_actor* self, node_env* env, group_config cfg, member
   pc.max_batch_bytes = st.cfg.max_batch_bytes;
   pc.max_inflight = st.cfg.max_inflight;
   st.core = std::make_unique<proposer_core>(pc, env->seed());
+  st.snapshots = std::make_unique<snapshot_sender>(st.cfg.snapshot_chunk_bytes);
   metrics::labels lbl{{"group", st.cfg.group}};
   st.leader_changes = &env->metrics().get_counter("troupe_log_leader_changes_total",
                                                   "Times this member became leader", lbl);
@@ -232,10 +273,16 @@ caf::behavior leader(leader_actor* self, node_env* env, group_config cfg, member
       proposer_effects fx;
       st.core->tick(fx);
       apply(self, fx);
-      if (!st.core->leading())
+      if (!st.core->leading()) {
         st.proposed_at.clear();
-      else if (++st.ticks_since_committed >= st.cfg.heartbeat_ticks)
-        tell_commit_index(self);
+        st.snapshots->clear();
+      } else {
+        if (++st.ticks_since_committed >= st.cfg.heartbeat_ticks)
+          tell_commit_index(self);
+        std::vector<snapshot_chunk> resend;
+        st.snapshots->tick(resend);
+        send_chunks(self, resend);
+      }
       for (auto& [id, p] : st.core->peers())
         if (auto g = st.acceptor_lag.find(id); g != st.acceptor_lag.end())
           g->second->set(static_cast<double>(st.core->last_index() - std::min(p.match, st.core->last_index())));
@@ -281,10 +328,21 @@ caf::behavior leader(leader_actor* self, node_env* env, group_config cfg, member
     },
     [self](const wire::InstallSnapshotResponse& resp) {
       auto& st = self->state;
-      if (!resp.success() || resp.epoch() != st.core->epoch())
+      if (resp.group() != st.cfg.group || resp.epoch() != st.core->epoch() || !st.core->leading())
         return;
+      std::vector<snapshot_chunk> chunks;
       proposer_effects fx;
-      st.core->on_snapshot_installed(resp.from(), resp.index(), fx);
+      switch (st.snapshots->on_response(resp, chunks)) {
+        case snapshot_sender::outcome::installed:
+          st.core->on_snapshot_installed(resp.from(), resp.index(), fx);
+          break;
+        case snapshot_sender::outcome::progress:
+          st.core->on_snapshot_progress(resp.from());
+          break;
+        case snapshot_sender::outcome::ignored:
+          break;
+      }
+      send_chunks(self, chunks);
       apply(self, fx);
     },
     [self](const wire::LearnerHello& hello) {

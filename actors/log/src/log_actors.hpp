@@ -27,19 +27,21 @@ typename Inspector::result_type inspect(Inspector& f, local_tail& x) {
 }
 
 /// The local acceptor's answer when the leader needs old entries for a
-/// lagging acceptor: the entries, or (compacted) its snapshot.
+/// lagging acceptor: the entries, or (compacted) which snapshot to stream
+/// (its bytes are read in chunks with SnapshotReadRequest).
 struct catch_up {
   member_id to = 0;
   bool compacted = false;
   uint64_t prev_epoch = 0;
   std::vector<wire::LogEntry> entries;
   wire::SnapshotMeta snapshot;
-  std::string snapshot_data;
+  uint64_t snapshot_size = 0;
+  uint32_t snapshot_crc = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, catch_up& x) {
-  return f(x.to, x.compacted, x.prev_epoch, x.entries, x.snapshot, x.snapshot_data);
+  return f(x.to, x.compacted, x.prev_epoch, x.entries, x.snapshot, x.snapshot_size, x.snapshot_crc);
 }
 
 namespace local {

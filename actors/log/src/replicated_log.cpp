@@ -64,6 +64,11 @@ member_roles spawn_member(node_env& env, const group_config& cfg, member_id self
     c.membership = want;
     store.write(c, true);
   }
+  // A snapshot file that does not verify stops the member here, naming it.
+  auto removed = store.recover_snapshot_files(kv.snapshots());
+  if (!removed.empty())
+    env.logger("log.acceptor").info("removed stray snapshot files",
+                                    {{"group", cfg.group}, {"count", removed.size()}, {"first", removed.front()}});
   auto acceptor = spawn_acceptor(env, cfg, self, kv);
   auto leader = spawn_leader(env, cfg, self, acceptor);
   return {acceptor, leader};

@@ -363,6 +363,14 @@ void proposer_core::on_snapshot_installed(member_id to, uint64_t index, proposer
   send_to(to, false, fx);
 }
 
+void proposer_core::on_snapshot_progress(member_id to) {
+  auto it = progress_.find(to);
+  if (!leading() || it == progress_.end() || !it->second.fetching)
+    return;
+  it->second.fetch_tick = ticks_;
+  it->second.last_ack_tick = ticks_;
+}
+
 void proposer_core::on_append_response(const wire::AppendResponse& resp, proposer_effects& fx) {
   if (resp.group() != cfg_.group)
     return;

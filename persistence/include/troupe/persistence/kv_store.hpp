@@ -18,6 +18,8 @@
 
 namespace troupe::persistence {
 
+class snapshot_store;
+
 /// Raised for I/O failures and corrupted or unusable stores. The message is a
 /// one-line description fit for an operator (it names the path).
 class storage_error : public std::runtime_error {
@@ -68,6 +70,11 @@ public:
   virtual void scan(std::string_view first, std::string_view last,
                     const std::function<bool(std::string_view, std::string_view)>& fn) const = 0;
 
+  /// Files too large to be values (the log's snapshots) live beside the
+  /// store: a directory next to it on disk ("<path>.snapshots", created on
+  /// first use), in memory in the simulation.
+  virtual snapshot_store& snapshots() = 0;
+
   /// Convenience: a single put.
   void put(std::string_view key, std::string_view value, bool sync);
   /// Convenience: a single delete.
@@ -99,6 +106,7 @@ public:
   void sync() override;
   void scan(std::string_view first, std::string_view last,
             const std::function<bool(std::string_view, std::string_view)>& fn) const override;
+  snapshot_store& snapshots() override;
 
   /// Number of unsynced batches that a crash could lose.
   size_t pending_batches() const;

@@ -25,11 +25,26 @@
 #include <string>
 #include <vector>
 
+#include "troupe/log/snapshot_receiver.hpp"
 #include "troupe/wire/log.pb.h"
 
 namespace troupe::rlog {
 
 using member_id = uint32_t;
+
+/// What the shell does at once with a chunk of a snapshot being installed
+/// (before any later input): the chunk goes into a temporary file, which
+/// becomes the snapshot file once complete. Not part of group commit: the
+/// file is durable (committed) before the batch that references it.
+struct snapshot_receive {
+  bool begin = false;     // discard any partial file; start one for `meta`
+  wire::SnapshotMeta meta;
+  bool append = false;    // append the request's data to the partial file
+  bool complete = false;  // then commit the file: it is the new snapshot (fx.snapshot)
+  bool discard = false;   // drop the partial file (corrupted, or overtaken)
+  // A chunk that was refused (why; the shell counts and logs it), or nullptr.
+  const char* refused = nullptr;
+};
 
 /// What the shell must persist (in this order, atomically, synced) before it
 /// may send the replies of the inputs that produced it. Accumulates over
@@ -39,9 +54,10 @@ struct acceptor_effects {
   std::optional<uint64_t> truncated_from;   // entries >= this were removed
   std::vector<wire::LogEntry> appended;     // then these were added
   std::optional<wire::SnapshotMeta> snapshot; // a new snapshot replaces the prefix
-  std::string snapshot_data;
   std::optional<uint64_t> compacted_through; // entries <= this were dropped
   uint64_t compacted_from = 0;                // none before this existed (0: unknown)
+  // Acted on by the shell right after the input that set it, then cleared.
+  snapshot_receive receive;
 
   bool empty() const {
     return !hard_state_changed && !truncated_from && appended.empty() && !snapshot &&
@@ -70,14 +86,24 @@ public:
   /// A vote or (req.pre_vote) a pre-vote; a pre-vote never adds effects.
   wire::VoteResponse on_vote(const wire::VoteRequest& req, acceptor_effects& fx);
   wire::AppendResponse on_append(const wire::AppendRequest& req, acceptor_effects& fx);
+  /// One chunk of a leader's snapshot (fx.receive says what to do with
+  /// it). Chunks are taken in order only; a new epoch, leader or snapshot
+  /// restarts the transfer; once complete with a matching checksum the
+  /// snapshot is installed as by a compaction. Everything else (another
+  /// group's, an old epoch's, duplicate, out of order, oversize, a wrong
+  /// checksum) is refused without harm; the response says where to resume.
   wire::InstallSnapshotResponse on_install_snapshot(const wire::InstallSnapshot& req,
                                                     acceptor_effects& fx);
 
-  /// A snapshot of the state machine through `meta.index` is available:
-  /// keep it (to ship to members that fall behind) and drop the log prefix
-  /// it covers. Ignored unless it is newer than the current snapshot and
-  /// matches the log (same epoch at meta.index).
-  bool compact(const wire::SnapshotMeta& meta, std::string data, acceptor_effects& fx);
+  /// Whether compact(meta) would take a snapshot through meta.index: newer
+  /// than the current one and matching the log (same epoch at meta.index;
+  /// the caller, the local follower, applied it as committed, which also
+  /// raises commit_index). The shell checks before it writes the file.
+  bool can_compact(const wire::SnapshotMeta& meta) const;
+  /// A snapshot of the state machine through `meta.index` is available (its
+  /// file written by the shell): keep it (to ship to members that fall
+  /// behind) and drop the log prefix it covers. Ignored unless can_compact.
+  bool compact(const wire::SnapshotMeta& meta, acceptor_effects& fx);
 
   /// One period of the shell's timer (the proposers' tick): ages the lease.
   void tick();
@@ -85,11 +111,20 @@ public:
   bool leader_fresh() const { return leader_ != 0 && ticks_since_leader_ < lease_ticks_; }
 
   /// A follower's catch-up: committed entries from req.from_index, or, if
-  /// that part was compacted, the snapshot (whose bytes the shell keeps and
-  /// passes as `snapshot_data`) and the entries after it. A request of
-  /// another group gets an empty answer.
-  wire::FetchResponse serve_fetch(const wire::FetchRequest& req,
-                                  const std::string& snapshot_data) const;
+  /// that part was compacted, the snapshot's meta, size and crc32 (`file`,
+  /// the shell's) and the entries after it; the follower then reads the
+  /// snapshot in chunks (plan_snapshot_read). A request of another group
+  /// gets an empty answer.
+  wire::FetchResponse serve_fetch(const wire::FetchRequest& req, const wire::SnapshotFile& file) const;
+
+  /// The answer to a read of the snapshot's bytes, without the bytes: the
+  /// shell reads `length` bytes of `file` from the answer's offset into its
+  /// data. A request for a snapshot this acceptor no longer holds is
+  /// answered with the one it holds, from offset 0.
+  wire::SnapshotReadResponse plan_snapshot_read(const wire::SnapshotReadRequest& req,
+                                                const wire::SnapshotFile& file, size_t& length) const;
+  /// Reads are at most this long, whatever they ask.
+  static constexpr size_t max_read_bytes = 4u << 20;
 
   /// Entries [from, from+n) up to the limits, into `out`. Returns false if
   /// `from` was compacted away (the reader needs the snapshot).
@@ -118,6 +153,8 @@ private:
   /// Whether a vote for req.candidate in req.epoch would be granted now.
   bool could_vote(const wire::VoteRequest& req) const;
   void heard_leader(member_id leader);
+  /// Makes `meta` the snapshot, dropping (or keeping, if it matches) the log.
+  void install(const wire::SnapshotMeta& meta, acceptor_effects& fx);
 
   std::string group_;
   member_id self_;
@@ -129,6 +166,9 @@ private:
   member_id leader_ = 0;
   uint32_t lease_ticks_;
   uint32_t ticks_since_leader_ = 0;
+  snapshot_receiver incoming_;    // a leader's snapshot being received
+  uint64_t incoming_epoch_ = 0;   // ... in this epoch
+  member_id incoming_from_ = 0;   // ... from this leader
 };
 
 } // namespace troupe::rlog

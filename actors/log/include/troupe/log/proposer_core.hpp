@@ -95,6 +95,9 @@ public:
                   proposer_effects& fx);
   /// The shell shipped a snapshot through `index` to `to`.
   void on_snapshot_installed(member_id to, uint64_t index, proposer_effects& fx);
+  /// A snapshot transfer to `to` moved on (a chunk was acknowledged): it is
+  /// alive, so the fetch that started it does not time out.
+  void on_snapshot_progress(member_id to);
 
   /// The local acceptor saw `leader` lead `epoch` (or a higher epoch).
   void on_leader_seen(uint64_t epoch, member_id leader, proposer_effects& fx);

@@ -66,6 +66,7 @@ struct group_config {
   size_t max_inflight = 8;
   uint64_t snapshot_every = 10000;          // commands between follower snapshots
   uint64_t snapshot_bytes = 64u << 20;      // ... or bytes of commands, whichever comes first
+  size_t snapshot_chunk_bytes = 1u << 20;   // snapshots stream in chunks of this size
 
   /// Role names in the directory.
   std::string acceptor_role() const { return "log." + group + ".acceptor"; }
