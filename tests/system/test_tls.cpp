@@ -71,7 +71,8 @@ std::unique_ptr<troupe::runtime::node> tls_test_node(uint16_t port, const tls_fi
 
 // The reason this node's link to n1 is down ("" while up).
 std::string link_reason(troupe::runtime::node& n) {
-  for (auto& p : n.status().peers())
+  auto status = n.status();
+  for (auto& p : status.peers())
     if (p.node() == "n1")
       return p.state() == "up" ? "" : p.reason();
   return "no link";

@@ -196,10 +196,14 @@ void connect(link_actor* self) {
         st.log.debug("connect failed", {{"peer", st.settings.peer.node}, {"error", to_string(err)}});
         st.down_reason = "unreachable: " + to_string(err);
         // CAF reports a refused TLS handshake as a disconnect during the
-        // BASP handshake and nothing more: ask OpenSSL what went wrong.
-        if (st.settings.tls.enabled() && err == caf::sec::disconnect_during_handshake)
+        // BASP handshake and nothing more: ask OpenSSL what went wrong (the
+        // last diagnosis stands meanwhile).
+        if (st.settings.tls.enabled() && err == caf::sec::disconnect_during_handshake) {
+          if (!st.tls_error.empty())
+            st.down_reason = st.tls_error;
           probe_tls_handshake(self->system(), self, st.settings.peer.host, st.settings.peer.port,
                               st.settings.tls);
+        }
         report(self);
         schedule_reconnect(self);
       });
@@ -290,11 +294,12 @@ caf::behavior peer_link(link_actor* self, peer_link_settings settings) {
     },
     [self](tls_probe_atom, const std::string&, uint16_t, const std::string& error) {
       auto& st = self->state;
-      if (error.empty() || error == st.tls_error)
+      if (error.empty() || st.remote)
         return;
+      if (error != st.tls_error)
+        st.log.error(error, {{"peer", st.settings.peer.node}});
       st.tls_error = error;
       st.down_reason = error;
-      st.log.error(error, {{"peer", st.settings.peer.node}});
       report(self);
     },
     [self](retry_atom, uint64_t epoch) {

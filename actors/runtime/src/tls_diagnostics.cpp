@@ -7,6 +7,7 @@
 
 #include "troupe/runtime/log.hpp"
 #include "troupe/runtime/metrics.hpp"
+#include "troupe/runtime/tls_refusals.hpp"
 
 namespace troupe::runtime {
 

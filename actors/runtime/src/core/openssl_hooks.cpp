@@ -23,7 +23,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "troupe/runtime/tls.hpp"
+#include "troupe/runtime/tls_refusals.hpp"
 
 namespace troupe::runtime {
 
@@ -76,8 +76,39 @@ std::string reason_of(const SSL* s, int err) {
   return reason;
 }
 
-void record_refusal(const SSL* s, int err) {
-  tls_refusal r{peer_of(SSL_get_fd(s)), reason_of(s, err)};
+// Per accepted connection: the peer's address, taken at the first
+// SSL_accept (a refused peer may be gone when the failure is seen), and
+// whether its refusal was recorded (CAF calls SSL_accept again after a
+// failure, for the pending write).
+struct accept_info {
+  std::string peer;
+  bool recorded = false;
+};
+
+void free_accept_info(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+  delete static_cast<accept_info*>(ptr);
+}
+
+int accept_info_index() {
+  static int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, free_accept_info);
+  return index;
+}
+
+accept_info& info_of(SSL* s) {
+  auto* info = static_cast<accept_info*>(SSL_get_ex_data(s, accept_info_index()));
+  if (!info) {
+    info = new accept_info{peer_of(SSL_get_fd(s))};
+    SSL_set_ex_data(s, accept_info_index(), info);
+  }
+  return *info;
+}
+
+void record_refusal(SSL* s, int err) {
+  auto& info = info_of(s);
+  if (info.recorded)
+    return;
+  info.recorded = true;
+  tls_refusal r{info.peer, reason_of(s, err)};
   std::lock_guard<std::mutex> guard{refusals_mtx};
   if (refusals.size() < max_kept)
     refusals.push_back(std::move(r));
@@ -117,6 +148,7 @@ int SSL_connect(SSL* s) {
 int SSL_accept(SSL* s) {
   static auto real = troupe::runtime::libssl<int (*)(SSL*)>("SSL_accept");
   ERR_clear_error();
+  troupe::runtime::info_of(s); // the peer's address while it is connected
   auto ret = real(s);
   if (ret <= 0) {
     auto err = SSL_get_error(s, ret);

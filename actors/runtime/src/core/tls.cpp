@@ -19,21 +19,13 @@
 #include <openssl/x509.h>
 
 #include "troupe/runtime/config.hpp"
+#include "openssl_ptr.hpp"
 
 namespace troupe::runtime {
 
 namespace {
 
-template <class T, void (*Free)(T*)>
-struct deleter {
-  void operator()(T* p) const { Free(p); }
-};
-using x509_ptr = std::unique_ptr<X509, deleter<X509, X509_free>>;
-using pkey_ptr = std::unique_ptr<EVP_PKEY, deleter<EVP_PKEY, EVP_PKEY_free>>;
-using store_ptr = std::unique_ptr<X509_STORE, deleter<X509_STORE, X509_STORE_free>>;
-using store_ctx_ptr = std::unique_ptr<X509_STORE_CTX, deleter<X509_STORE_CTX, X509_STORE_CTX_free>>;
-using ctx_ptr = std::unique_ptr<SSL_CTX, deleter<SSL_CTX, SSL_CTX_free>>;
-using ssl_ptr = std::unique_ptr<SSL, deleter<SSL, SSL_free>>;
+using namespace ossl;
 
 struct file_closer {
   void operator()(FILE* f) const { std::fclose(f); }

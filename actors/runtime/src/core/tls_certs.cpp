@@ -16,18 +16,13 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "openssl_ptr.hpp"
+
 namespace troupe::runtime {
 
 namespace {
 
-template <class T, void (*Free)(T*)>
-struct deleter {
-  void operator()(T* p) const { Free(p); }
-};
-using pkey_ptr = std::unique_ptr<EVP_PKEY, deleter<EVP_PKEY, EVP_PKEY_free>>;
-using x509_ptr = std::unique_ptr<X509, deleter<X509, X509_free>>;
-using bio_ptr = std::unique_ptr<BIO, deleter<BIO, BIO_free_all>>;
-using ext_ptr = std::unique_ptr<X509_EXTENSION, deleter<X509_EXTENSION, X509_EXTENSION_free>>;
+using namespace ossl;
 
 [[noreturn]] void fail(const std::string& what) {
   throw std::runtime_error("certificate generation: " + what);

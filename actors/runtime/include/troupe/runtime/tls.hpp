@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
-#include <vector>
 
 namespace troupe::runtime {
 
@@ -37,16 +36,5 @@ void validate_tls_files(const tls_files& files);
 /// failed connect, never on a hot path.
 std::string tls_handshake_error(const std::string& host, uint16_t port, const tls_files& files,
                                 std::chrono::milliseconds timeout);
-
-/// A handshake this process refused as the accepting side.
-struct tls_refusal {
-  std::string peer;   // "host:port" of the refused connection
-  std::string reason; // OpenSSL's, e.g. "tlsv1 alert unknown ca"
-};
-
-/// The refusals since the last call (at most 1000 are kept in between),
-/// recorded by the hooks in openssl_hooks.cpp, which also empty OpenSSL's
-/// error queue before each call CAF makes (docs/caf-notes.md).
-std::vector<tls_refusal> take_tls_refusals();
 
 } // namespace troupe::runtime
