@@ -1,0 +1,207 @@
+// An ordered map from string keys whose copies share storage: copying it, or
+// freezing it for a snapshot, costs one pointer per ~200 entries, and only
+// the chunks written afterwards are copied (copy-on-write).
+//
+// Entries live in sorted leaves of at most max_leaf entries, held by
+// shared_ptr in a sorted vector. A leaf whose use count is above one is
+// shared with a copy or a frozen view and never changes: a write first
+// replaces it with a private copy. So a frozen view may be read on another
+// thread while this map keeps changing, without locks: that thread only
+// reads leaves nobody writes, and the last owner (either side) frees them.
+//
+// Iterators are positions (leaf, entry): any write invalidates them, except
+// mutate(), which keeps every iterator's position valid.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace troupe::keeper {
+
+template <class V>
+class cow_map {
+public:
+  using value_type = std::pair<std::string, V>;
+  static constexpr std::size_t max_leaf = 256;
+
+private:
+  struct leaf {
+    std::vector<value_type> items; // sorted by key, never empty in a map
+  };
+
+public:
+  class const_iterator {
+  public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = cow_map::value_type;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const value_type*;
+    using reference = const value_type&;
+
+    const_iterator() = default;
+    reference operator*() const { return map_->leaves_[leaf_]->items[item_]; }
+    pointer operator->() const { return &**this; }
+    const_iterator& operator++() {
+      if (++item_ == map_->leaves_[leaf_]->items.size()) {
+        ++leaf_;
+        item_ = 0;
+      }
+      return *this;
+    }
+    bool operator==(const const_iterator& o) const { return leaf_ == o.leaf_ && item_ == o.item_; }
+    bool operator!=(const const_iterator& o) const { return !(*this == o); }
+
+  private:
+    friend class cow_map;
+    const_iterator(const cow_map* m, std::size_t l, std::size_t i) : map_(m), leaf_(l), item_(i) {}
+    const cow_map* map_ = nullptr;
+    std::size_t leaf_ = 0, item_ = 0;
+  };
+  using iterator = const_iterator; // values change only through mutate()
+
+  /// A read-only view of the map as it was when frozen; it shares the
+  /// leaves and may be read (and dropped) on any one thread.
+  class frozen {
+  public:
+    frozen() = default;
+    std::size_t size() const { return size_; }
+    template <class F>
+    void for_each(F&& f) const {
+      for (const auto& l : leaves_)
+        for (const auto& [key, value] : l->items)
+          f(key, value);
+    }
+
+  private:
+    friend class cow_map;
+    std::vector<std::shared_ptr<const leaf>> leaves_;
+    std::size_t size_ = 0;
+  };
+
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const_iterator begin() const { return {this, 0, 0}; }
+  const_iterator end() const { return {this, leaves_.size(), 0}; }
+
+  void clear() {
+    leaves_.clear();
+    size_ = 0;
+  }
+
+  const_iterator lower_bound(std::string_view key) const {
+    if (leaves_.empty())
+      return end();
+    auto l = locate(key);
+    const auto& items = leaves_[l]->items;
+    auto i = static_cast<std::size_t>(std::lower_bound(items.begin(), items.end(), key, key_less{})
+                                      - items.begin());
+    if (i == items.size())
+      return {this, l + 1, 0};
+    return {this, l, i};
+  }
+
+  const_iterator find(std::string_view key) const {
+    auto it = lower_bound(key);
+    return it != end() && it->first == key ? it : end();
+  }
+
+  /// Inserts (key, value) unless key is present; false if it was.
+  bool emplace(std::string key, V value) {
+    if (leaves_.empty()) {
+      leaves_.push_back(std::make_shared<leaf>());
+      leaves_.back()->items.emplace_back(std::move(key), std::move(value));
+      size_ = 1;
+      return true;
+    }
+    auto l = locate(key);
+    auto& items = own(l).items;
+    auto pos = std::lower_bound(items.begin(), items.end(), std::string_view(key), key_less{});
+    if (pos != items.end() && pos->first == key)
+      return false;
+    items.emplace(pos, std::move(key), std::move(value));
+    ++size_;
+    if (items.size() > max_leaf) {
+      // Split in halves; the upper half becomes the next leaf.
+      auto upper = std::make_shared<leaf>();
+      auto half = items.begin() + static_cast<std::ptrdiff_t>(items.size() / 2);
+      upper->items.assign(std::make_move_iterator(half), std::make_move_iterator(items.end()));
+      items.erase(half, items.end());
+      leaves_.insert(leaves_.begin() + static_cast<std::ptrdiff_t>(l + 1), std::move(upper));
+    }
+    return true;
+  }
+
+  /// Removes the entry at `it` and returns its value.
+  V extract(const_iterator it) {
+    auto& items = own(it.leaf_).items;
+    V value = std::move(items[it.item_].second);
+    items.erase(items.begin() + static_cast<std::ptrdiff_t>(it.item_));
+    --size_;
+    if (items.empty())
+      leaves_.erase(leaves_.begin() + static_cast<std::ptrdiff_t>(it.leaf_));
+    return value;
+  }
+
+  /// The value at `it`, writable: its leaf is copied first if shared.
+  V& mutate(const_iterator it) { return own(it.leaf_).items[it.item_].second; }
+
+  /// O(size / leaf size): shares every leaf with the view.
+  frozen freeze() const {
+    frozen f;
+    f.leaves_.assign(leaves_.begin(), leaves_.end());
+    f.size_ = size_;
+    return f;
+  }
+
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto& l : leaves_)
+      for (const auto& [key, value] : l->items)
+        f(key, value);
+  }
+
+  /// Leaves shared with a copy or a frozen view (for tests and metrics).
+  std::size_t shared_leaves() const {
+    return static_cast<std::size_t>(std::count_if(
+      leaves_.begin(), leaves_.end(), [](const auto& l) { return l.use_count() > 1; }));
+  }
+  std::size_t leaf_count() const { return leaves_.size(); }
+
+private:
+  struct key_less {
+    bool operator()(const value_type& a, std::string_view b) const { return a.first < b; }
+  };
+
+  // The leaf that holds `key` or would: the last whose first key <= key.
+  std::size_t locate(std::string_view key) const {
+    auto it = std::upper_bound(leaves_.begin(), leaves_.end(), key,
+                               [](std::string_view k, const std::shared_ptr<leaf>& l) {
+                                 return k < l->items.front().first;
+                               });
+    return it == leaves_.begin() ? 0 : static_cast<std::size_t>(it - leaves_.begin() - 1);
+  }
+
+  leaf& own(std::size_t l) {
+    auto& p = leaves_[l];
+    if (p.use_count() > 1) {
+      p = std::make_shared<leaf>(*p);
+    } else {
+      // The count is read relaxed; pair it with the release by which
+      // another thread dropped its share, so its reads happen before our
+      // writes.
+      std::atomic_thread_fence(std::memory_order_acquire);
+    }
+    return *p;
+  }
+
+  std::vector<std::shared_ptr<leaf>> leaves_;
+  std::size_t size_ = 0;
+};
+
+} // namespace troupe::keeper
