@@ -82,8 +82,9 @@ TEST(cow_map, behaves_as_an_ordered_map) {
     auto lb = m.lower_bound(probe);
     auto rlb = ref.lower_bound(probe);
     ASSERT_EQ(lb == m.end(), rlb == ref.end()) << probe;
-    if (rlb != ref.end())
+    if (rlb != ref.end()) {
       EXPECT_EQ(lb->first, rlb->first) << probe;
+    }
     EXPECT_EQ(m.find(probe) != m.end(), ref.count(probe) > 0) << probe;
   }
 }

@@ -28,7 +28,8 @@ void writer(caf::event_based_actor* self, state_machine::snapshot_writer write,
 void write_snapshot(caf::event_based_actor* follower, state_machine::snapshot_writer write,
                     wire::SnapshotMeta meta) {
   auto to = caf::actor_cast<caf::actor>(follower);
-  if (follower->system().config().scheduler_policy == caf::atom("testing"))
+  auto policy = caf::get_or(follower->system().config(), "scheduler.policy", caf::atom("sharing"));
+  if (policy == caf::atom("testing"))
     follower->spawn<caf::linked>(writer, std::move(write), std::move(meta), std::move(to));
   else
     follower->spawn<caf::linked + caf::detached>(writer, std::move(write), std::move(meta),

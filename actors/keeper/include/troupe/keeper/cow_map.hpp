@@ -124,14 +124,17 @@ public:
     auto pos = std::lower_bound(items.begin(), items.end(), std::string_view(key), key_less{});
     if (pos != items.end() && pos->first == key)
       return false;
+    bool appended = pos == items.end() && l + 1 == leaves_.size();
     items.emplace(pos, std::move(key), std::move(value));
     ++size_;
     if (items.size() > max_leaf) {
-      // Split in halves; the upper half becomes the next leaf.
+      // Split in halves, the upper half becoming the next leaf; appending in
+      // key order (a restore) leaves the full leaf as it is instead.
       auto upper = std::make_shared<leaf>();
-      auto half = items.begin() + static_cast<std::ptrdiff_t>(items.size() / 2);
-      upper->items.assign(std::make_move_iterator(half), std::make_move_iterator(items.end()));
-      items.erase(half, items.end());
+      auto at = items.begin() + static_cast<std::ptrdiff_t>(appended ? items.size() - 1 : items.size() / 2);
+      upper->items.assign(std::make_move_iterator(at), std::make_move_iterator(items.end()));
+      items.erase(at, items.end());
+      items.shrink_to_fit(); // the vector grew to 2 x max_leaf for the one entry
       leaves_.insert(leaves_.begin() + static_cast<std::ptrdiff_t>(l + 1), std::move(upper));
     }
     return true;
