@@ -1,13 +1,16 @@
 // An ordered map from string keys whose copies share storage: copying it, or
 // freezing it for a snapshot, costs one pointer per ~200 entries, and only
-// the chunks written afterwards are copied (copy-on-write).
+// what is written afterwards is copied (copy-on-write).
 //
 // Entries live in sorted leaves of at most max_leaf entries, held by
-// shared_ptr in a sorted vector. A leaf whose use count is above one is
-// shared with a copy or a frozen view and never changes: a write first
-// replaces it with a private copy. So a frozen view may be read on another
-// thread while this map keeps changing, without locks: that thread only
-// reads leaves nobody writes, and the last owner (either side) frees them.
+// shared_ptr in a sorted vector; a leaf holds shared_ptrs to its entries.
+// A leaf or an entry whose use count is above one is shared with a copy or
+// a frozen view and never changes: a write first replaces it with a private
+// copy (a leaf copy only copies its entries' pointers; the one entry written
+// is then copied). So a frozen view may be read on another thread while
+// this map keeps changing, without locks: that thread only reads what
+// nobody writes, and the last owner (either side) frees it. Entries behind
+// pointers also keep an insert cheap: it shifts pointers, not values.
 //
 // Iterators are positions (leaf, entry): any write invalidates them, except
 // mutate(), which keeps every iterator's position valid.
@@ -31,8 +34,9 @@ public:
   static constexpr std::size_t max_leaf = 256;
 
 private:
+  using entry = std::shared_ptr<value_type>;
   struct leaf {
-    std::vector<value_type> items; // sorted by key, never empty in a map
+    std::vector<entry> items; // sorted by key, never empty in a map
   };
 
 public:
@@ -45,7 +49,7 @@ public:
     using reference = const value_type&;
 
     const_iterator() = default;
-    reference operator*() const { return map_->leaves_[leaf_]->items[item_]; }
+    reference operator*() const { return *map_->leaves_[leaf_]->items[item_]; }
     pointer operator->() const { return &**this; }
     const_iterator& operator++() {
       if (++item_ == map_->leaves_[leaf_]->items.size()) {
@@ -74,8 +78,8 @@ public:
     template <class F>
     void for_each(F&& f) const {
       for (const auto& l : leaves_)
-        for (const auto& [key, value] : l->items)
-          f(key, value);
+        for (const auto& e : l->items)
+          f(e->first, e->second);
     }
 
   private:
@@ -115,17 +119,17 @@ public:
   bool emplace(std::string key, V value) {
     if (leaves_.empty()) {
       leaves_.push_back(std::make_shared<leaf>());
-      leaves_.back()->items.emplace_back(std::move(key), std::move(value));
+      leaves_.back()->items.push_back(std::make_shared<value_type>(std::move(key), std::move(value)));
       size_ = 1;
       return true;
     }
     auto l = locate(key);
     auto& items = own(l).items;
     auto pos = std::lower_bound(items.begin(), items.end(), std::string_view(key), key_less{});
-    if (pos != items.end() && pos->first == key)
+    if (pos != items.end() && (*pos)->first == key)
       return false;
     bool appended = pos == items.end() && l + 1 == leaves_.size();
-    items.emplace(pos, std::move(key), std::move(value));
+    items.insert(pos, std::make_shared<value_type>(std::move(key), std::move(value)));
     ++size_;
     if (items.size() > max_leaf) {
       // Split in halves, the upper half becoming the next leaf; appending in
@@ -143,7 +147,8 @@ public:
   /// Removes the entry at `it` and returns its value.
   V extract(const_iterator it) {
     auto& items = own(it.leaf_).items;
-    V value = std::move(items[it.item_].second);
+    auto& e = items[it.item_];
+    V value = e.use_count() > 1 ? e->second : std::move(e->second);
     items.erase(items.begin() + static_cast<std::ptrdiff_t>(it.item_));
     --size_;
     if (items.empty())
@@ -151,8 +156,16 @@ public:
     return value;
   }
 
-  /// The value at `it`, writable: its leaf is copied first if shared.
-  V& mutate(const_iterator it) { return own(it.leaf_).items[it.item_].second; }
+  /// The value at `it`, writable: its leaf and entry are copied first if
+  /// shared.
+  V& mutate(const_iterator it) {
+    auto& e = own(it.leaf_).items[it.item_];
+    if (e.use_count() > 1)
+      e = std::make_shared<value_type>(*e);
+    else
+      std::atomic_thread_fence(std::memory_order_acquire); // as in own()
+    return e->second;
+  }
 
   /// O(size / leaf size): shares every leaf with the view.
   frozen freeze() const {
@@ -165,8 +178,8 @@ public:
   template <class F>
   void for_each(F&& f) const {
     for (const auto& l : leaves_)
-      for (const auto& [key, value] : l->items)
-        f(key, value);
+      for (const auto& e : l->items)
+        f(e->first, e->second);
   }
 
   /// Leaves shared with a copy or a frozen view (for tests and metrics).
@@ -178,14 +191,14 @@ public:
 
 private:
   struct key_less {
-    bool operator()(const value_type& a, std::string_view b) const { return a.first < b; }
+    bool operator()(const entry& a, std::string_view b) const { return a->first < b; }
   };
 
   // The leaf that holds `key` or would: the last whose first key <= key.
   std::size_t locate(std::string_view key) const {
     auto it = std::upper_bound(leaves_.begin(), leaves_.end(), key,
                                [](std::string_view k, const std::shared_ptr<leaf>& l) {
-                                 return k < l->items.front().first;
+                                 return k < l->items.front()->first;
                                });
     return it == leaves_.begin() ? 0 : static_cast<std::size_t>(it - leaves_.begin() - 1);
   }
