@@ -10,7 +10,9 @@
 // is then copied). So a frozen view may be read on another thread while
 // this map keeps changing, without locks: that thread only reads what
 // nobody writes, and the last owner (either side) frees it. Entries behind
-// pointers also keep an insert cheap: it shifts pointers, not values.
+// pointers also keep an insert cheap: it shifts pointers, not values. A
+// lookup searches contiguous keys (each leaf's first key, then the leaf's
+// keys), not a chain of pointers.
 //
 // Iterators are positions (leaf, entry): any write invalidates them, except
 // mutate(), which keeps every iterator's position valid.
@@ -36,7 +38,8 @@ public:
 private:
   using entry = std::shared_ptr<value_type>;
   struct leaf {
-    std::vector<entry> items; // sorted by key, never empty in a map
+    std::vector<std::string> keys; // sorted, never empty in a map
+    std::vector<entry> items;      // items[i]->first == keys[i]
   };
 
 public:
@@ -95,6 +98,7 @@ public:
 
   void clear() {
     leaves_.clear();
+    firsts_.clear();
     size_ = 0;
   }
 
@@ -102,43 +106,57 @@ public:
     if (leaves_.empty())
       return end();
     auto l = locate(key);
-    const auto& items = leaves_[l]->items;
-    auto i = static_cast<std::size_t>(std::lower_bound(items.begin(), items.end(), key, key_less{})
-                                      - items.begin());
-    if (i == items.size())
+    const auto& keys = leaves_[l]->keys;
+    auto i = position(keys, key);
+    if (i == keys.size())
       return {this, l + 1, 0};
     return {this, l, i};
   }
 
   const_iterator find(std::string_view key) const {
     auto it = lower_bound(key);
-    return it != end() && it->first == key ? it : end();
+    if (leaves_.empty())
+      return end();
+    auto l = locate(key);
+    const auto& keys = leaves_[l]->keys;
+    auto i = position(keys, key);
+    return i < keys.size() && keys[i] == key ? const_iterator{this, l, i} : end();
   }
 
   /// Inserts (key, value) unless key is present; false if it was.
   bool emplace(std::string key, V value) {
     if (leaves_.empty()) {
       leaves_.push_back(std::make_shared<leaf>());
+      firsts_.push_back(key);
+      leaves_.back()->keys.push_back(key);
       leaves_.back()->items.push_back(std::make_shared<value_type>(std::move(key), std::move(value)));
       size_ = 1;
       return true;
     }
     auto l = locate(key);
-    auto& items = own(l).items;
-    auto pos = std::lower_bound(items.begin(), items.end(), std::string_view(key), key_less{});
-    if (pos != items.end() && (*pos)->first == key)
+    auto i = position(leaves_[l]->keys, key);
+    if (i < leaves_[l]->keys.size() && leaves_[l]->keys[i] == key)
       return false;
-    bool appended = pos == items.end() && l + 1 == leaves_.size();
-    items.insert(pos, std::make_shared<value_type>(std::move(key), std::move(value)));
+    auto& lf = own(l);
+    bool appended = i == lf.keys.size() && l + 1 == leaves_.size();
+    auto at_i = static_cast<std::ptrdiff_t>(i);
+    lf.keys.insert(lf.keys.begin() + at_i, key);
+    lf.items.insert(lf.items.begin() + at_i, std::make_shared<value_type>(std::move(key), std::move(value)));
+    if (i == 0)
+      firsts_[l] = lf.keys.front();
     ++size_;
-    if (items.size() > max_leaf) {
+    if (lf.keys.size() > max_leaf) {
       // Split in halves, the upper half becoming the next leaf; appending in
       // key order (a restore) leaves the full leaf as it is instead.
       auto upper = std::make_shared<leaf>();
-      auto at = items.begin() + static_cast<std::ptrdiff_t>(appended ? items.size() - 1 : items.size() / 2);
-      upper->items.assign(std::make_move_iterator(at), std::make_move_iterator(items.end()));
-      items.erase(at, items.end());
-      items.shrink_to_fit(); // the vector grew to 2 x max_leaf for the one entry
+      auto at = static_cast<std::ptrdiff_t>(appended ? lf.keys.size() - 1 : lf.keys.size() / 2);
+      upper->keys.assign(std::make_move_iterator(lf.keys.begin() + at), std::make_move_iterator(lf.keys.end()));
+      upper->items.assign(std::make_move_iterator(lf.items.begin() + at), std::make_move_iterator(lf.items.end()));
+      lf.keys.erase(lf.keys.begin() + at, lf.keys.end());
+      lf.items.erase(lf.items.begin() + at, lf.items.end());
+      lf.keys.shrink_to_fit(); // the vectors grew to 2 x max_leaf for the one entry
+      lf.items.shrink_to_fit();
+      firsts_.insert(firsts_.begin() + static_cast<std::ptrdiff_t>(l + 1), upper->keys.front());
       leaves_.insert(leaves_.begin() + static_cast<std::ptrdiff_t>(l + 1), std::move(upper));
     }
     return true;
@@ -146,13 +164,18 @@ public:
 
   /// Removes the entry at `it` and returns its value.
   V extract(const_iterator it) {
-    auto& items = own(it.leaf_).items;
-    auto& e = items[it.item_];
+    auto& lf = own(it.leaf_);
+    auto& e = lf.items[it.item_];
     V value = e.use_count() > 1 ? e->second : std::move(e->second);
-    items.erase(items.begin() + static_cast<std::ptrdiff_t>(it.item_));
+    lf.items.erase(lf.items.begin() + static_cast<std::ptrdiff_t>(it.item_));
+    lf.keys.erase(lf.keys.begin() + static_cast<std::ptrdiff_t>(it.item_));
     --size_;
-    if (items.empty())
+    if (lf.keys.empty()) {
       leaves_.erase(leaves_.begin() + static_cast<std::ptrdiff_t>(it.leaf_));
+      firsts_.erase(firsts_.begin() + static_cast<std::ptrdiff_t>(it.leaf_));
+    } else if (it.item_ == 0) {
+      firsts_[it.leaf_] = lf.keys.front();
+    }
     return value;
   }
 
@@ -190,17 +213,19 @@ public:
   std::size_t leaf_count() const { return leaves_.size(); }
 
 private:
-  struct key_less {
-    bool operator()(const entry& a, std::string_view b) const { return a->first < b; }
-  };
+  // The first of `keys` not below `key`.
+  static std::size_t position(const std::vector<std::string>& keys, std::string_view key) {
+    return static_cast<std::size_t>(
+      std::lower_bound(keys.begin(), keys.end(), key,
+                       [](const std::string& a, std::string_view b) { return a < b; })
+      - keys.begin());
+  }
 
   // The leaf that holds `key` or would: the last whose first key <= key.
   std::size_t locate(std::string_view key) const {
-    auto it = std::upper_bound(leaves_.begin(), leaves_.end(), key,
-                               [](std::string_view k, const std::shared_ptr<leaf>& l) {
-                                 return k < l->items.front()->first;
-                               });
-    return it == leaves_.begin() ? 0 : static_cast<std::size_t>(it - leaves_.begin() - 1);
+    auto it = std::upper_bound(firsts_.begin(), firsts_.end(), key,
+                               [](std::string_view k, const std::string& first) { return k < first; });
+    return it == firsts_.begin() ? 0 : static_cast<std::size_t>(it - firsts_.begin() - 1);
   }
 
   leaf& own(std::size_t l) {
@@ -217,6 +242,7 @@ private:
   }
 
   std::vector<std::shared_ptr<leaf>> leaves_;
+  std::vector<std::string> firsts_; // firsts_[l] == leaves_[l]->keys.front()
   std::size_t size_ = 0;
 };
 
