@@ -218,9 +218,9 @@ TEST(LogSim, MessagesFromOutsideTheGroupAreRefusedAndCounted) {
 }
 
 // The follower captures between applies and writes the bytes in a later
-// step; its acceptor compacts on them, and a restarted node's follower
-// restores the state from its acceptor's snapshot, then catches up.
-TEST(LogSim, SnapshotsAreWrittenAfterTheCaptureAndRestoreAfterARestart) {
+// step (the writer actor); each snapshot holds the state as captured, and a
+// follower restarted mid-run applies the same history again.
+TEST(LogSim, SnapshotsHoldTheStateOfTheirCapture) {
   for (auto seed : troupe::sim::seeds(1, 4)) {
     SCOPED_TRACE(troupe::sim::replay_hint(seed));
     troupe::sim::simulation sim{seed, {}, {}, rlog::register_log_types};
@@ -242,22 +242,25 @@ TEST(LogSim, SnapshotsAreWrittenAfterTheCaptureAndRestoreAfterARestart) {
     });
     sim.run_until([&] { return written.size() >= 3; }, 20s);
     ASSERT_GE(written.size(), 3u);
-    for (auto& w : written) {
-      // The bytes are the list as captured, even where more was applied
-      // before the writer ran.
-      EXPECT_LE(w.captured_at, w.written_at);
-      EXPECT_EQ(w.bytes, lines({applied.begin(), applied.begin() + static_cast<long>(w.captured_at)}));
-    }
+    auto check_written = [&] {
+      for (auto& w : written) {
+        // The bytes are the list as captured, even where more was applied
+        // before the writer ran.
+        EXPECT_LE(w.captured_at, w.written_at);
+        EXPECT_EQ(w.bytes, lines({applied.begin(), applied.begin() + static_cast<long>(w.captured_at)}));
+      }
+    };
+    check_written();
     auto before_crash = applied;
-    auto last_snapshot = written.back().captured_at;
-    sim.crash("n1");
+    sim.crash("n1"); // mid-snapshot or not: nothing half-written reaches the acceptor
     sim.restart("n1");
-    sim.run_until([&] { return applied.size() >= before_crash.size() && restores > 0; }, 10s);
-    EXPECT_EQ(restores, 1u) << "the restarted follower did not restore a snapshot";
-    ASSERT_GE(applied.size(), last_snapshot);
-    // Everything acknowledged before the crash is back, in the same order.
-    auto n = std::min(applied.size(), before_crash.size());
-    EXPECT_TRUE(std::equal(applied.begin(), applied.begin() + static_cast<long>(n), before_crash.begin()));
+    written.clear();
+    sim.run_until([&] { return applied.size() > before_crash.size() && written.size() >= 2; }, 20s);
+    ASSERT_GE(written.size(), 2u);
+    check_written();
+    // Everything applied before the crash is back, in the same order.
+    ASSERT_GE(applied.size(), before_crash.size());
+    EXPECT_TRUE(std::equal(before_crash.begin(), before_crash.end(), applied.begin()));
     for (auto& cmd : clients.acknowledged)
       EXPECT_TRUE(std::find(applied.begin(), applied.end(), cmd) != applied.end()) << cmd;
     if (HasFailure())
