@@ -49,8 +49,12 @@ std::string znode_path(uint64_t i) {
   return "/stall/d" + std::to_string(i % 1000) + "/n" + std::to_string(i);
 }
 
+// Transactions of session 1 (the first transaction opens it: its zxid).
+constexpr int64_t session = 1;
+
 std::string create_txn(const std::string& path, const std::string& value) {
   wire::KeeperTxn t;
+  t.set_session_id(session);
   t.set_time_ms(1);
   auto* c = t.mutable_op()->mutable_create();
   c->set_path(path);
@@ -64,6 +68,7 @@ std::string create_txn(const std::string& path, const std::string& value) {
 
 std::string set_txn(const std::string& path, const std::string& value) {
   wire::KeeperTxn t;
+  t.set_session_id(session);
   t.set_time_ms(2);
   auto* s = t.mutable_op()->mutable_set_data();
   s->set_path(path);
@@ -169,6 +174,9 @@ int bench_keeper_snapshot_stall(uint64_t znodes, uint32_t value_bytes, int snaps
   uint64_t zxid = 0;
   std::cerr << "troupe bench keeper: building a tree of " << znodes << " znodes..." << std::endl;
   auto t = clock_type::now();
+  wire::KeeperTxn open;
+  open.mutable_create_session()->set_timeout_ms(30000);
+  r.apply(open.SerializeAsString(), ++zxid);
   r.apply(create_txn("/stall", ""), ++zxid);
   for (uint64_t d = 0; d < std::min<uint64_t>(1000, znodes); ++d)
     r.apply(create_txn("/stall/d" + std::to_string(d), ""), ++zxid);
