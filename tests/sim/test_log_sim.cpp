@@ -44,7 +44,6 @@ struct written_snapshot {
 struct list_machine : rlog::state_machine {
   std::vector<std::string>* out;
   std::vector<written_snapshot>* written = nullptr;
-  size_t* restores = nullptr;
   explicit list_machine(std::vector<std::string>* o) : out(o) { out->clear(); }
   std::string apply(const std::string& cmd, uint64_t) override {
     out->push_back(cmd);
@@ -60,8 +59,6 @@ struct list_machine : rlog::state_machine {
     };
   }
   void restore(const std::string& snap) override {
-    if (restores)
-      ++*restores;
     out->clear();
     size_t start = 0;
     for (size_t nl; (nl = snap.find('\n', start)) != std::string::npos; start = nl + 1)
@@ -230,13 +227,11 @@ TEST(LogSim, SnapshotsHoldTheStateOfTheirCapture) {
     g.snapshot_every = 20;
     std::vector<std::string> applied;
     std::vector<written_snapshot> written;
-    size_t restores = 0;
     client_log clients;
     sim.add_node("n1", [&](node_env& env) {
       rlog::spawn_member(env, g, 1);
       auto m = std::make_unique<list_machine>(&applied);
       m->written = &written;
-      m->restores = &restores;
       auto f = rlog::spawn_follower(env, g, "main", std::move(m));
       env.add_role("client", env.system().spawn(client, f, &clients));
     });
