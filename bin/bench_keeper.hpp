@@ -45,4 +45,13 @@ keeper_result run_zookeeper_workload(const std::string& servers, const keeper_wo
 /// here the first seconds run at a third of the steady-state write rate.
 void warm_up_zookeeper(const std::string& servers, double seconds = 15);
 
+/// `--snapshot-stall` (bench_keeper_snapshot.cpp): a tree of `znodes` znodes
+/// with values of `value_bytes`; `snapshots` snapshots taken while applying,
+/// captured then inline. One JSON line per mode:
+/// {"bench":"keeper-snapshot-stall","mode":"capture"|"inline","znodes":N,
+/// "max_stall_ms":...,"max_stall_cpu_ms":...,"capture_ms":...,"write_ms":...,"snapshot_mb":...,
+/// "restore_ms":...,"applies_per_s_idle":...,"applies_per_s_writing":...,
+/// "rss_before_mb":...,"rss_peak_mb":...}.
+int bench_keeper_snapshot_stall(uint64_t znodes, uint32_t value_bytes, int snapshots);
+
 } // namespace troupe::cli

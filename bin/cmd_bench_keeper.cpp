@@ -275,6 +275,11 @@ int bench_keeper(int argc, const char* const* argv) {
     ("catch-up-seconds", po::value<double>()->default_value(5),
      "troupe: a follower misses this many seconds of writes, then restarts; time until it caught up (0: skip)")
     ("tls", po::bool_switch(), "troupe: members and clients speak mutual TLS (a throwaway CA)");
+    ("snapshot-stall", po::bool_switch(),
+     "instead: in this process, the longest pause of applying while snapshots of a large tree are taken "
+     "(captured and written on another thread, then inline as before), and the restore time")
+    ("znodes", po::value<uint64_t>()->default_value(1000000), "--snapshot-stall: znodes in the tree")
+    ("snapshots", po::value<int>()->default_value(3), "--snapshot-stall: snapshots per mode");
   po::variables_map vm;
   if (!runtime::parse_options(argc, argv, opts, vm)) {
     std::cout << "usage: troupe bench keeper [options]\n\n"
@@ -283,6 +288,13 @@ int bench_keeper(int argc, const char* const* argv) {
                  "ZooKeeper 3.8 (Debian's zookeeper package) through its C client.\n\n"
               << opts << "\n";
     return 0;
+  }
+  if (vm["snapshot-stall"].as<bool>()) {
+    auto znodes = vm["znodes"].as<uint64_t>();
+    auto snapshots = vm["snapshots"].as<int>();
+    if (znodes < 1 || snapshots < 1)
+      throw runtime::config_error("--znodes and --snapshots must be positive");
+    return bench_keeper_snapshot_stall(znodes, vm["value-bytes"].as<uint32_t>(), snapshots);
   }
   auto split = [](const std::string& s) {
     std::vector<std::string> out;

@@ -58,3 +58,21 @@ TEST(SnapshotPolicy, TheByteCapBoundsTheLogFewCommandsOrMany) {
   p.applied(commands(5, 1000));
   EXPECT_TRUE(p.due());
 }
+
+TEST(SnapshotPolicy, CountsFromTheCaptureAndSizesWhenWritten) {
+  // The follower captures, goes on applying while the snapshot is written,
+  // and learns its size afterwards: the log applied meanwhile counts toward
+  // the next one, and the new size sets the next threshold.
+  snapshot_policy p{100, 1u << 30};
+  p.applied(commands(100, 1000));
+  ASSERT_TRUE(p.due());
+  p.captured();
+  EXPECT_EQ(p.commands(), 0u);
+  p.applied(commands(30, 300)); // applied while the snapshot is written
+  p.written(1'000'000);
+  EXPECT_EQ(p.commands(), 30u);
+  p.applied(commands(100, 100'000));
+  EXPECT_FALSE(p.due()) << "the 1 MB snapshot just written sets the threshold";
+  p.applied(commands(1, 400'000));
+  EXPECT_TRUE(p.due());
+}

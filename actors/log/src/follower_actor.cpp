@@ -58,6 +58,8 @@ struct follower_state {
   std::map<member_id, wire::ProposeBatch> outbox; // flushed once per burst
   bool flush_pending = false;
   std::unique_ptr<snapshot_policy> snapshots;
+  bool snapshot_writing = false; // one snapshot in flight at a time
+  uint64_t restored_index = 0;   // of the last snapshot restored
   uint32_t ticks = 0;
   leadership told;
   std::vector<caf::actor> leadership_subscribers;
@@ -162,6 +164,7 @@ void apply(follower_actor* self, learner_effects& fx) {
   if (fx.restore) {
     st.sm->restore(fx.restore->second);
     st.snapshots->taken(fx.restore->second.size());
+    st.restored_index = fx.restore->first.index();
     st.log.info("restored snapshot", {{"index", fx.restore->first.index()}});
   }
   auto apply_command = [&](const std::string& command, uint64_t zxid, bool ours, uint64_t seq) {
@@ -211,17 +214,18 @@ void apply(follower_actor* self, learner_effects& fx) {
     st.applied->set(static_cast<double>(st.core->applied_index()));
     auto& last = fx.apply.back();
     // Snapshot now and then; the local acceptor then drops the log prefix.
-    if (st.local_member != 0 && st.snapshots->due()) {
+    // Only the capture happens here, between two applies; the bytes are
+    // written on the snapshot thread and come back as snapshot_written.
+    if (st.local_member != 0 && !st.snapshot_writing && st.snapshots->due()) {
       wire::SnapshotMeta meta;
       meta.set_index(last.index());
       meta.set_epoch(last.epoch());
       meta.set_zxid(last_zxid(last));
-      auto data = st.sm->snapshot();
-      st.log.debug("snapshot", {{"index", last.index()}, {"bytes", data.size()},
-                                {"commands", st.snapshots->commands()}, {"log_bytes", st.snapshots->bytes()}});
-      st.snapshots->taken(data.size());
-      if (auto a = st.acceptors.find(st.local_member); a != st.acceptors.end())
-        self->send(a->second, local::compact::value, meta, std::move(data));
+      st.log.debug("snapshot captured", {{"index", last.index()}, {"commands", st.snapshots->commands()},
+                                         {"log_bytes", st.snapshots->bytes()}});
+      st.snapshots->captured();
+      st.snapshot_writing = true;
+      write_snapshot(self, st.sm->capture(), std::move(meta));
     }
   }
   if (fx.fetch || fx.snapshot_read) {
@@ -361,6 +365,16 @@ caf::behavior follower(follower_actor* self, node_env* env, group_config cfg, st
       apply(self, fx);
     },
     [self](local::flush) { flush_proposals(self); },
+    [self](local::snapshot_written, const wire::SnapshotMeta& meta, std::string& data) {
+      auto& st = self->state;
+      st.snapshot_writing = false;
+      if (meta.index() <= st.restored_index)
+        return; // overtaken by a restored snapshot while it was written
+      st.log.debug("snapshot", {{"index", meta.index()}, {"bytes", data.size()}});
+      st.snapshots->written(data.size());
+      if (auto a = st.acceptors.find(st.local_member); a != st.acceptors.end())
+        self->send(a->second, local::compact::value, meta, std::move(data));
+    },
     [self](atoms::sync) {
       auto& st = self->state;
       auto id = ++st.next_seq;

@@ -52,7 +52,13 @@ using compact = caf::atom_constant<caf::atom("lg_compact")>;
 using flush = caf::atom_constant<caf::atom("lg_flush")>;
 using tick = caf::atom_constant<caf::atom("lg_tick")>;
 using set_leader = caf::atom_constant<caf::atom("lg_setldr")>;
+using snapshot_written = caf::atom_constant<caf::atom("lg_snapwr")>;
 } // namespace local
+
+/// Runs `write` off the follower's thread (see snapshot_writer.cpp); the
+/// follower then receives (local::snapshot_written, meta, bytes).
+void write_snapshot(caf::event_based_actor* follower, state_machine::snapshot_writer write,
+                    wire::SnapshotMeta meta);
 
 /// Spawns the acceptor over `store` (already checked for membership).
 caf::actor spawn_acceptor(node_env& env, const group_config& cfg, member_id self,

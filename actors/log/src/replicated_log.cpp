@@ -10,6 +10,10 @@ namespace troupe::rlog {
 
 state_machine::~state_machine() = default;
 
+state_machine::snapshot_writer state_machine::capture() const {
+  return [bytes = snapshot()]() mutable { return std::move(bytes); };
+}
+
 std::string state_machine::query(const std::string&) {
   return {};
 }

@@ -44,6 +44,7 @@ data_tree::data_tree(tree_config config) : config_(config) { reset_to_system_nod
 
 void data_tree::clear() {
   nodes_.clear();
+  children_.clear();
   ephemerals_.clear();
   containers_.clear();
   ttls_.clear();
@@ -127,9 +128,11 @@ void data_tree::account(const std::string& path, const znode& node, bool add) {
 void data_tree::insert_node(const std::string& path, znode node) {
   auto parent = parent_path(path);
   if (!parent.empty()) {
-    auto p = find(parent);
-    assert(p != nodes_.end());
-    p->second.children.emplace(node_name(path));
+    assert(find(parent) != nodes_.end());
+    auto p = children_.find(parent);
+    if (p == children_.end())
+      p = children_.emplace(std::string(parent), child_set{}).first;
+    p->second.emplace(node_name(path));
   }
   account(path, node, true);
   nodes_.emplace(path, std::move(node));
@@ -138,36 +141,38 @@ void data_tree::insert_node(const std::string& path, znode node) {
 data_tree::znode data_tree::extract_node(std::string path) {
   auto it = find(path);
   assert(it != nodes_.end());
-  znode node = std::move(it->second);
-  nodes_.erase(it);
+  znode node = nodes_.extract(it);
   auto parent = parent_path(path);
   if (!parent.empty()) {
-    auto p = find(parent);
-    assert(p != nodes_.end());
-    auto child = p->second.children.find(node_name(path));
-    if (child != p->second.children.end())
-      p->second.children.erase(child);
+    auto p = children_.find(parent);
+    assert(p != children_.end());
+    if (auto child = p->second.find(node_name(path)); child != p->second.end())
+      p->second.erase(child);
+    if (p->second.empty())
+      children_.erase(p);
   }
   account(path, node, false);
   return node;
 }
 
 void data_tree::set_stat(node_map::iterator it, const stat_persisted& st) {
-  it->second.st = st;
+  nodes_.mutate(it).st = st;
 }
 
 void data_tree::set_content(node_map::iterator it, std::string data, const stat_persisted& st) {
-  data_bytes_ = data_bytes_ - it->second.data.size() + data.size();
-  it->second.data = std::move(data);
-  it->second.st = st;
+  auto& node = nodes_.mutate(it);
+  data_bytes_ = data_bytes_ - node.data.size() + data.size();
+  node.data = std::move(data);
+  node.st = st;
 }
 
 void data_tree::set_acls(node_map::iterator it, acl_list acls, const stat_persisted& st) {
-  it->second.acls = std::move(acls);
-  it->second.st = st;
+  auto& node = nodes_.mutate(it);
+  node.acls = std::move(acls);
+  node.st = st;
 }
 
-stat data_tree::client_stat(const znode& node) {
+stat data_tree::client_stat(std::string_view path, const znode& node) const {
   // ZooKeeper's DataNode.copyStat: cversion becomes creates + deletes, and
   // container/TTL encodings are hidden from clients.
   const auto& p = node.st;
@@ -179,7 +184,8 @@ stat data_tree::client_stat(const znode& node) {
   s.version = p.version;
   s.aversion = p.aversion;
   s.pzxid = p.pzxid;
-  s.num_children = static_cast<int32_t>(node.children.size());
+  auto children = children_.find(path);
+  s.num_children = children == children_.end() ? 0 : static_cast<int32_t>(children->second.size());
   s.cversion = wrapping_add(wrapping_add(p.cversion, p.cversion), -s.num_children);
   s.ephemeral_owner =
     ephemeral_type_of(p.ephemeral_owner) == ephemeral_type::ephemeral ? p.ephemeral_owner : 0;
@@ -187,12 +193,16 @@ stat data_tree::client_stat(const znode& node) {
   return s;
 }
 
-uint64_t data_tree::digest() const {
+template <class Nodes>
+uint64_t data_tree::digest_of(const Nodes& nodes) {
   uint64_t sum = 0;
-  for (const auto& [path, node] : nodes_)
-    sum += node_digest(path, node);
+  nodes.for_each([&](const std::string& path, const znode& node) { sum += node_digest(path, node); });
   return sum;
 }
+
+uint64_t data_tree::digest() const { return digest_of(nodes_); }
+
+uint64_t data_tree::image::digest() const { return digest_of(nodes_); }
 
 std::optional<stat_persisted> data_tree::persisted_stat(std::string_view path) const {
   auto it = find(path);

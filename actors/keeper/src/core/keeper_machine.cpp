@@ -200,9 +200,18 @@ std::vector<fired_event> keeper_machine::drain_events() {
   return out;
 }
 
-std::string keeper_machine::snapshot() const {
+keeper_machine::image keeper_machine::capture() const {
+  image im;
+  im.tree_ = tree_.capture();
+  im.sessions_ = sessions_;
+  return im;
+}
+
+std::string keeper_machine::snapshot() const { return capture().serialize(); }
+
+std::string keeper_machine::image::serialize() const {
   wire::KeeperSnapshot s;
-  s.set_tree(tree_.snapshot());
+  s.set_tree(tree_.serialize());
   for (auto& [id, rec] : sessions_) {
     auto* r = s.add_sessions();
     r->set_id(id);

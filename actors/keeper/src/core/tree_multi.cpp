@@ -82,14 +82,14 @@ std::vector<std::string> data_tree::containers_and_ttls_to_delete(int64_t now_ms
   // none left.
   for (const auto& path : containers_) {
     const auto& node = find(path)->second;
-    if (node.st.cversion > 0 && node.children.empty())
+    if (node.st.cversion > 0 && !has_children(path))
       out.push_back(path);
   }
   // A TTL node qualifies when childless and not modified for longer than
   // its TTL.
   for (const auto& path : ttls_) {
     const auto& node = find(path)->second;
-    if (!node.children.empty())
+    if (has_children(path))
       continue;
     int64_t ttl = ttl_of_owner(node.st.ephemeral_owner);
     int64_t mtime = node.st.mtime;

@@ -30,7 +30,7 @@ data_result data_tree::get_data(std::string_view path, const identities& ids) co
   data_result r;
   if (auto* node = readable(path, perms::read, ids, r.err)) {
     r.data = node->data;
-    r.st = client_stat(*node);
+    r.st = client_stat(path, *node);
   }
   return r;
 }
@@ -38,15 +38,16 @@ data_result data_tree::get_data(std::string_view path, const identities& ids) co
 stat_result data_tree::exists(std::string_view path) const {
   stat_result r;
   if (auto* node = readable(path, 0, {}, r.err)) // exists needs no permission
-    r.st = client_stat(*node);
+    r.st = client_stat(path, *node);
   return r;
 }
 
 children_result data_tree::get_children(std::string_view path, const identities& ids) const {
   children_result r;
   if (auto* node = readable(path, perms::read, ids, r.err)) {
-    r.children.assign(node->children.begin(), node->children.end());
-    r.st = client_stat(*node);
+    if (auto c = children_.find(path); c != children_.end())
+      r.children.assign(c->second.begin(), c->second.end());
+    r.st = client_stat(path, *node);
   }
   return r;
 }
@@ -55,7 +56,7 @@ acl_result data_tree::get_acl(std::string_view path, const identities& ids) cons
   acl_result r;
   // Either bit suffices; only ADMIN sees digest hashes.
   if (auto* node = readable(path, perms::read | perms::admin, ids, r.err)) {
-    r.st = client_stat(*node);
+    r.st = client_stat(path, *node);
     r.acls = check_acl(node->acls, perms::admin, ids) ? node->acls : redact_digests(node->acls);
   }
   return r;

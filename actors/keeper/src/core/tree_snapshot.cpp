@@ -11,6 +11,10 @@
 // rebuild child sets by inserting in order. The persisted stat (internal
 // cversion = sequence counter, raw ephemeral_owner) round-trips exactly; the
 // trailing digest guards against corruption.
+//
+// capture() freezes the node map (copy-on-write, O(nodes / 256)); the image
+// writes these bytes on whichever thread calls serialize(), reading only
+// leaves the live tree no longer writes.
 #include "byte_io.hpp"
 #include "troupe/keeper/data_tree.hpp"
 #include "troupe/keeper/paths.hpp"
@@ -24,13 +28,22 @@ constexpr uint32_t format_version = 1;
 
 } // namespace
 
-std::string data_tree::snapshot() const {
+data_tree::image data_tree::capture() const {
+  image im;
+  im.nodes_ = nodes_.freeze();
+  im.last_zxid_ = last_zxid_;
+  return im;
+}
+
+std::string data_tree::snapshot() const { return capture().serialize(); }
+
+std::string data_tree::image::serialize() const {
   detail::byte_writer w;
   w.raw(magic);
   w.u32(format_version);
   w.i64(last_zxid_);
   w.u64(nodes_.size());
-  for (const auto& [path, node] : nodes_) {
+  nodes_.for_each([&](const std::string& path, const znode& node) {
     w.str(path);
     w.str(node.data);
     w.u32(static_cast<uint32_t>(node.acls.size()));
@@ -49,7 +62,7 @@ std::string data_tree::snapshot() const {
     w.i32(s.aversion);
     w.i64(s.ephemeral_owner);
     w.i64(s.pzxid);
-  }
+  });
   w.u64(digest());
   return w.take();
 }

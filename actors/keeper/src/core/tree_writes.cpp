@@ -89,7 +89,7 @@ op_result data_tree::do_create(std::string_view path, std::string data, const ac
 
   stat_persisted pst = parent->second.st;
   if (undo)
-    undo->push_back({undo_entry::stat_changed, parent_name, znode{{}, {}, pst, {}}});
+    undo->push_back({undo_entry::stat_changed, parent_name, znode{{}, {}, pst}});
   pst.cversion = wrapping_add(pst.cversion, 1);
   pst.pzxid = ctx.zxid;
   set_stat(parent, pst);
@@ -106,7 +106,7 @@ op_result data_tree::do_create(std::string_view path, std::string data, const ac
 
   events.push_back({event_type::node_created, final_path});
   events.push_back({event_type::node_children_changed, parent_name});
-  r.st = client_stat(find(final_path)->second);
+  r.st = client_stat(final_path, find(final_path)->second);
   r.path = std::move(final_path);
   return r;
 }
@@ -121,7 +121,7 @@ void data_tree::unlink(std::string path, const txn_context& ctx, undo_log* undo,
   if (ctx.zxid > parent->second.st.pzxid) {
     stat_persisted pst = parent->second.st;
     if (undo)
-      undo->push_back({undo_entry::stat_changed, parent_name, znode{{}, {}, pst, {}}});
+      undo->push_back({undo_entry::stat_changed, parent_name, znode{{}, {}, pst}});
     pst.pzxid = ctx.zxid;
     set_stat(parent, pst);
   }
@@ -149,7 +149,7 @@ op_result data_tree::do_remove(std::string_view path, int32_t version, const txn
     r.err = error::no_node;
   } else if (!version_matches(version, node->second.st.version)) {
     r.err = error::bad_version;
-  } else if (!node->second.children.empty()) {
+  } else if (has_children(path)) {
     r.err = error::not_empty;
   } else {
     unlink(node->first, ctx, undo, events);
@@ -176,13 +176,13 @@ op_result data_tree::do_set_data(std::string_view path, std::string data, int32_
   } else {
     stat_persisted st = node->second.st;
     if (undo)
-      undo->push_back({undo_entry::data_changed, node->first, znode{node->second.data, {}, st, {}}});
+      undo->push_back({undo_entry::data_changed, node->first, znode{node->second.data, {}, st}});
     st.version = wrapping_add(st.version, 1);
     st.mzxid = ctx.zxid;
     st.mtime = ctx.time_ms;
     set_content(node, std::move(data), st);
     events.push_back({event_type::node_data_changed, node->first});
-    r.st = client_stat(node->second);
+    r.st = client_stat(node->first, node->second);
   }
   return r;
 }
@@ -267,7 +267,7 @@ write_result data_tree::set_acl(std::string_view path, const acl_list& acls, int
     st.aversion = wrapping_add(st.aversion, 1);
     set_acls(node, std::move(fixed.acls), st);
     w.path = node->first;
-    w.st = client_stat(node->second);
+    w.st = client_stat(node->first, node->second);
   }
   return w;
 }
@@ -286,7 +286,7 @@ write_result data_tree::remove_container(std::string_view path, const txn_contex
   }
   const auto& st = node->second.st;
   auto type = ephemeral_type_of(st.ephemeral_owner);
-  if (!node->second.children.empty()) {
+  if (has_children(path)) {
     w.err = error::not_empty;
   } else if (type != ephemeral_type::container && type != ephemeral_type::ttl) {
     // ZooKeeper only rejects session ephemerals here (and would delete a

@@ -17,9 +17,13 @@ bool snapshot_policy::due() const {
   return commands_ >= every_ && bytes_ >= last_size_ / 2;
 }
 
+void snapshot_policy::captured() { commands_ = bytes_ = 0; }
+
+void snapshot_policy::written(uint64_t size) { last_size_ = size; }
+
 void snapshot_policy::taken(uint64_t size) {
-  commands_ = bytes_ = 0;
-  last_size_ = size;
+  captured();
+  written(size);
 }
 
 } // namespace troupe::rlog

@@ -6,6 +6,10 @@
 // snapshot bytes. No clocks, no I/O, no unordered iteration: nodes live in an
 // ordered map keyed by path, children in ordered sets.
 //
+// Snapshots do not stop writes for long: capture() freezes the tree in
+// O(nodes / 256) (the node map is copy-on-write, see cow_map.hpp) and the
+// returned image serializes on any thread while the tree keeps changing.
+//
 // Semantics follow ZooKeeper 3.8 (PrepRequestProcessor + DataTree +
 // FinalRequestProcessor), including its check order and error codes. Where
 // Keeper deliberately differs it says so below and in the .cpp comments:
@@ -31,6 +35,7 @@
 #include <vector>
 
 #include "troupe/keeper/acl.hpp"
+#include "troupe/keeper/cow_map.hpp"
 #include "troupe/keeper/create_mode.hpp"
 #include "troupe/keeper/errors.hpp"
 #include "troupe/keeper/ops.hpp"
@@ -49,7 +54,11 @@ struct tree_config {
 };
 
 class data_tree {
+  struct znode;
+
 public:
+  class image;
+
   explicit data_tree(tree_config config = {});
 
   // --- Writes. Each takes the txn's context and the caller's identities. ---
@@ -122,20 +131,26 @@ public:
 
   // --- Snapshots: exact round trip, including counters and last_zxid. ---
 
-  std::string snapshot() const;
+  // The tree as it is now, frozen: later writes to this tree do not show in
+  // it. Cheap (it shares every node); serialize it on any one thread.
+  image capture() const;
+  std::string snapshot() const; // capture().serialize()
   // Replaces this tree with a snapshot's. On error (marshalling_error for a
   // malformed snapshot, data_inconsistency for a digest mismatch) the tree is
   // left unchanged.
   error restore(std::string_view bytes);
 
 private:
+  // What a snapshot holds of a node. Children are an index beside the map
+  // (children_), rebuilt on restore: a parent with a million children is
+  // then copied on write as cheaply as any node.
   struct znode {
     std::string data;
     acl_list acls;
     stat_persisted st;
-    std::set<std::string, std::less<>> children;
   };
-  using node_map = std::map<std::string, znode, std::less<>>;
+  using node_map = cow_map<znode>;
+  using child_set = std::set<std::string, std::less<>>;
 
   // What multi needs to undo one step of an op (see tree_writes.cpp).
   struct undo_entry {
@@ -174,18 +189,37 @@ private:
   /// one of the `perm` bits; otherwise nullptr with `err` set, checked in
   /// ZooKeeper's order (path, existence, permission).
   const znode* readable(std::string_view path, int32_t perm, const identities& ids, error& err) const;
-  static stat client_stat(const znode& node);
+  stat client_stat(std::string_view path, const znode& node) const;
+  bool has_children(std::string_view path) const { return children_.count(path) > 0; }
   static uint64_t node_digest(std::string_view path, const znode& node);
+  template <class Nodes>
+  static uint64_t digest_of(const Nodes& nodes);
   void clear();
   void reset_to_system_nodes();
 
   tree_config config_;
   node_map nodes_;
+  std::map<std::string, child_set, std::less<>> children_; // parent -> names (non-empty sets only)
   std::map<int64_t, std::set<std::string>> ephemerals_; // session -> paths
   std::set<std::string> containers_;
   std::set<std::string> ttls_;
   uint64_t data_bytes_ = 0;
   uint64_t path_bytes_ = 0;
+  int64_t last_zxid_ = 0;
+};
+
+/// A data_tree frozen by capture(): serializes to exactly the bytes
+/// data_tree::snapshot() gave at capture time. Reading it does not touch the
+/// live tree, so another thread may do it while the tree changes.
+class data_tree::image {
+public:
+  std::string serialize() const;
+  uint64_t digest() const;
+  std::size_t node_count() const { return nodes_.size(); }
+
+private:
+  friend class data_tree;
+  node_map::frozen nodes_;
   int64_t last_zxid_ = 0;
 };
 

@@ -28,6 +28,19 @@ struct fired_event {
 
 class keeper_machine {
 public:
+  /// The state frozen for a snapshot: the tree's image and a copy of the
+  /// session table. serialize() gives what snapshot() gave at capture time,
+  /// on any thread, while the machine goes on applying.
+  class image {
+  public:
+    std::string serialize() const;
+
+  private:
+    friend class keeper_machine;
+    data_tree::image tree_;
+    std::map<int64_t, session_record> sessions_;
+  };
+
   explicit keeper_machine(tree_config config = {});
 
   /// Applies one committed transaction; `zxid` is its log entry's zxid.
@@ -47,7 +60,8 @@ public:
   const std::map<int64_t, session_record>& sessions() const { return sessions_; }
   bool has_session(int64_t id) const { return sessions_.count(id) > 0; }
 
-  std::string snapshot() const;
+  image capture() const;       // O(nodes / 256 + sessions)
+  std::string snapshot() const; // capture().serialize()
   /// Replaces the state; false (state unchanged) if the bytes are not a
   /// valid snapshot.
   bool restore(const std::string& bytes);

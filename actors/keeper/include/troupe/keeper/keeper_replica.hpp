@@ -36,6 +36,11 @@ public:
 
   std::string apply(const std::string& command, uint64_t zxid) override;
   std::string snapshot() const override { return machine_.snapshot(); }
+  /// Freezes the tree copy-on-write: the follower serializes it on another
+  /// thread while this replica goes on applying.
+  snapshot_writer capture() const override {
+    return [image = machine_.capture()] { return image.serialize(); };
+  }
   void restore(const std::string& snapshot) override;
   /// A serialized KeeperQuery -> a serialized QueryAnswer.
   std::string query(const std::string& question) override;

@@ -1,6 +1,7 @@
 // A state machine for tools, benchmarks and system tests: it keeps how many
 // commands it applied and a digest of all of them, so replicas can be
-// compared, and answers each command with its zxid.
+// compared, and answers each command with its zxid. Two integers: its
+// snapshot is taken from a copy of itself (copyable_state_machine).
 #pragma once
 
 #include <cstdint>
@@ -10,7 +11,7 @@
 
 namespace troupe::rlog {
 
-class digest_machine : public state_machine {
+class digest_machine : public copyable_state_machine<digest_machine> {
 public:
   std::string apply(const std::string& command, uint64_t zxid) override {
     ++count_;

@@ -23,6 +23,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -41,17 +42,42 @@ namespace troupe::rlog {
 using member_id = uint32_t;
 
 /// A user's deterministic state machine. Methods run inside the follower
-/// actor, one at a time.
+/// actor, one at a time. A durable actor supplies apply, snapshot and
+/// restore; one whose snapshot() takes long also overrides capture().
 class state_machine {
 public:
+  /// Serializes a state captured earlier. The follower runs it on another
+  /// thread, once, while apply() goes on: it must not touch the live state.
+  using snapshot_writer = std::function<std::string()>;
+
   virtual ~state_machine();
   /// Applies one committed command; the result goes to its proposer.
   virtual std::string apply(const std::string& command, uint64_t zxid) = 0;
+  /// The state's bytes (what restore() takes). Replicas that applied the
+  /// same commands give the same bytes.
   virtual std::string snapshot() const = 0;
+  /// Captures the state at the current applied index for a snapshot, on the
+  /// follower's thread between two applies, and returns what serializes it
+  /// to snapshot()'s bytes later. Keep it cheap: applying waits for it. The
+  /// default serializes right here (fine for a small state); a state that
+  /// copies cheaply derives from copyable_state_machine; a large one
+  /// freezes a copy-on-write view (Keeper's tree does).
+  virtual snapshot_writer capture() const;
   virtual void restore(const std::string& snapshot) = 0;
   /// Answers a read (or a request that touches only local, unreplicated
   /// state such as watches); the default answers nothing.
   virtual std::string query(const std::string& question);
+};
+
+/// A state machine whose snapshot is taken from a copy of itself: capture()
+/// copies the Machine (cheap for a small or shared state) and the copy
+/// serializes on the follower's snapshot thread.
+template <class Machine>
+class copyable_state_machine : public state_machine {
+public:
+  snapshot_writer capture() const override {
+    return [copy = static_cast<const Machine&>(*this)] { return copy.snapshot(); };
+  }
 };
 
 struct group_config {

@@ -7,7 +7,8 @@
 // (Raft's dissertation, 5.1: snapshot when the log outgrows the snapshot) —
 // or after `max_bytes` bytes of commands (or the last snapshot's size, if
 // larger), which bounds the log acceptors keep in memory to about the state's
-// own size. (A 1M-znode Keeper tree, 205 MB, takes ~0.9 s to serialize here.)
+// own size. (A 1M-znode Keeper tree, 205 MB, takes ~0.9 s to serialize here,
+// on the follower's snapshot thread: applying goes on meanwhile.)
 #pragma once
 
 #include <cstdint>
@@ -23,7 +24,12 @@ public:
 
   void applied(const wire::LogEntry& e);
   bool due() const;
-  /// A snapshot of `size` bytes was taken (or restored): counting starts over.
+  /// The state was captured for a snapshot: counting starts over (the
+  /// log applied from now on is what the snapshot does not cover).
+  void captured();
+  /// The captured snapshot came out `size` bytes long.
+  void written(uint64_t size);
+  /// A snapshot of `size` bytes was restored: both of the above.
   void taken(uint64_t size);
 
   uint64_t commands() const { return commands_; }
