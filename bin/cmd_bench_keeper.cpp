@@ -274,7 +274,7 @@ int bench_keeper(int argc, const char* const* argv) {
     ("failover-trials", po::value<uint32_t>()->default_value(5), "troupe leader kills under writers (0: none)")
     ("catch-up-seconds", po::value<double>()->default_value(5),
      "troupe: a follower misses this many seconds of writes, then restarts; time until it caught up (0: skip)")
-    ("tls", po::bool_switch(), "troupe: members and clients speak mutual TLS (a throwaway CA)");
+    ("tls", po::bool_switch(), "troupe: members and clients speak mutual TLS (a throwaway CA)")
     ("snapshot-stall", po::bool_switch(),
      "instead: in this process, the longest pause of applying while snapshots of a large tree are taken "
      "(captured and written on another thread, then inline as before), and the restore time")
