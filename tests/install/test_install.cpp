@@ -39,7 +39,7 @@ command_result run(const std::string& cmd, std::chrono::seconds limit = 600s) {
   return r;
 }
 
-std::string quoted(const std::string& s) { return "'" + s + "'"; }
+std::string shell_quoted(const std::string& s) { return "'" + s + "'"; }
 
 class InstalledPackage : public ::testing::Test {
 protected:
@@ -47,15 +47,15 @@ protected:
     dir = new troupe::test::temp_dir;
     prefix = dir->sub("prefix");
     example = dir->sub("kv-build");
-    installed = run("cmake --install " + quoted(TROUPE_BUILD_DIR) + " --prefix " + quoted(prefix));
+    installed = run("cmake --install " + shell_quoted(TROUPE_BUILD_DIR) + " --prefix " + shell_quoted(prefix));
     if (installed.status != 0)
       return;
     std::string launcher;
     if (std::system("command -v ccache >/dev/null") == 0)
       launcher = " -DCMAKE_CXX_COMPILER_LAUNCHER=ccache";
-    built = run("cmake -S " + quoted(std::string{TROUPE_SOURCE_DIR} + "/examples/kv-store") + " -B " +
-                quoted(example) + " -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_PREFIX_PATH=" +
-                quoted(prefix) + launcher + " && cmake --build " + quoted(example) + " -j2");
+    built = run("cmake -S " + shell_quoted(std::string{TROUPE_SOURCE_DIR} + "/examples/kv-store") + " -B " +
+                shell_quoted(example) + " -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_PREFIX_PATH=" +
+                shell_quoted(prefix) + launcher + " && cmake --build " + shell_quoted(example) + " -j2");
   }
   static void TearDownTestSuite() { delete dir; }
 
@@ -80,27 +80,27 @@ TEST_F(InstalledPackage, BlockingClientHeadersDoNotIncludeCaf) {
   for (auto h : {"client.hpp", "recipes/lock.hpp", "recipes/election.hpp", "recipes/membership.hpp",
                  "recipes/barrier.hpp", "recipes/queue.hpp", "recipes/counter.hpp", "recipes/config.hpp",
                  "recipes/rwlock.hpp"})
-    headers += " -include " + quoted(prefix + "/include/troupe/keeper/" + h);
+    headers += " -include " + shell_quoted(prefix + "/include/troupe/keeper/" + h);
   // The preprocessor names every file it includes in its line markers.
-  auto r = run("c++ -std=c++17 -E -x c++ /dev/null -I" + quoted(prefix + "/include") + headers);
+  auto r = run("c++ -std=c++17 -E -x c++ /dev/null -I" + shell_quoted(prefix + "/include") + headers);
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(r.output.find("/caf/"), std::string::npos) << "a blocking-client header pulls in CAF";
 }
 
 TEST_F(InstalledPackage, OutOfTreeExampleBuildsAndPassesItsSimulation) {
   ASSERT_EQ(built.status, 0) << built.output;
-  auto r = run(quoted(example + "/kv_sim_test"));
+  auto r = run(shell_quoted(example + "/kv_sim_test"));
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("[  PASSED  ] 1 test"), std::string::npos) << r.output;
 }
 
 TEST_F(InstalledPackage, KeeperClientAloneLinksNoLogAndNoLevelDb) {
   ASSERT_EQ(built.status, 0) << built.output;
-  auto libs = run("ldd " + quoted(example + "/kv-nodes"));
+  auto libs = run("ldd " + shell_quoted(example + "/kv-nodes"));
   ASSERT_EQ(libs.status, 0) << libs.output;
   EXPECT_EQ(libs.output.find("leveldb"), std::string::npos) << libs.output;
   EXPECT_EQ(libs.output.find("boost_program_options"), std::string::npos) << libs.output;
-  auto syms = run("nm -C " + quoted(example + "/kv-nodes") + " | grep -c 'troupe::rlog::' || true");
+  auto syms = run("nm -C " + shell_quoted(example + "/kv-nodes") + " | grep -c 'troupe::rlog::' || true");
   EXPECT_EQ(syms.output, "0\n") << "the replicated log was linked into a client-only program";
 }
 
@@ -128,8 +128,8 @@ TEST_F(InstalledPackage, ExampleNodesRunAsProcessesAndSurviveAMemberKill) {
   for (auto& n : nodes)
     ASSERT_TRUE(n->wait_for_line("kv-node ", 20s).has_value());
 
-  auto kv = quoted(example + "/kv") + " --keeper " + quoted(keeper.connect);
-  auto listed = run(quoted(example + "/kv-nodes") + " --keeper " + quoted(keeper.connect));
+  auto kv = shell_quoted(example + "/kv") + " --keeper " + shell_quoted(keeper.connect);
+  auto listed = run(shell_quoted(example + "/kv-nodes") + " --keeper " + shell_quoted(keeper.connect));
   ASSERT_EQ(listed.status, 0) << listed.output;
   EXPECT_EQ(listed.output, "f1 127.0.0.1:" + std::to_string(follower_port) + "\nm1 127.0.0.1:" +
                              std::to_string(ports[0]) + "\nm2 127.0.0.1:" + std::to_string(ports[1]) +
@@ -137,7 +137,7 @@ TEST_F(InstalledPackage, ExampleNodesRunAsProcessesAndSurviveAMemberKill) {
   // A write through whichever node Keeper names first (f1), read back through a member.
   auto put = run(kv + " put greeting hello");
   ASSERT_EQ(put.status, 0) << put.output;
-  auto get = run(quoted(example + "/kv") + " --node m2=127.0.0.1:" + std::to_string(ports[1]) + " get greeting");
+  auto get = run(shell_quoted(example + "/kv") + " --node m2=127.0.0.1:" + std::to_string(ports[1]) + " get greeting");
   EXPECT_EQ(get.status, 0) << get.output;
   EXPECT_EQ(get.output, "hello\n");
   auto missing = run(kv + " get nothing-here");
@@ -151,7 +151,7 @@ TEST_F(InstalledPackage, ExampleNodesRunAsProcessesAndSurviveAMemberKill) {
   auto put2 = run(kv + " put greeting again");
   EXPECT_EQ(put2.status, 0) << put2.output;
   EXPECT_EQ(put2.output, "hello\n") << "put answers with the previous value";
-  auto get2 = run(quoted(example + "/kv") + " --node f1=127.0.0.1:" + std::to_string(follower_port) + " get greeting");
+  auto get2 = run(shell_quoted(example + "/kv") + " --node f1=127.0.0.1:" + std::to_string(follower_port) + " get greeting");
   EXPECT_EQ(get2.output, "again\n") << get2.output;
 }
 
