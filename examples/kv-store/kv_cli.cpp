@@ -10,6 +10,8 @@
 // in turn until one answers.
 #include <unistd.h>
 
+#include <boost/program_options.hpp>
+
 #include <iostream>
 #include <vector>
 
@@ -49,7 +51,7 @@ std::optional<kv::wire::KvResponse> ask(const troupe::runtime::peer_spec& target
   cfg.log_level = troupe::log::level::warn;
   troupe::runtime::node node{cfg, kv::register_types};
   caf::scoped_actor self{node.system()};
-  troupe::subscribe(self, node.directory(), troupe::address{target.node, kv::api_role});
+  troupe::subscribe(self.ptr(), node.directory(), troupe::address{target.node, kv::api_role});
   std::optional<kv::wire::KvResponse> out;
   caf::actor api;
   bool gave_up = false;
