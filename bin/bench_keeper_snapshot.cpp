@@ -131,7 +131,8 @@ stall_run run(keeper::keeper_replica& r, uint64_t& zxid, uint64_t znodes, const 
     txns.push_back(set_txn(znode_path(x % znodes), value));
   }
   while (done < snapshots) {
-    r.apply(txns[zxid % txns.size()], ++zxid);
+    auto& txn = txns[zxid % txns.size()];
+    r.apply(txn, ++zxid);
     ++(writing ? out.applies_writing : out.applies_idle);
     ++since_snapshot;
     if (writing && written.load(std::memory_order_acquire)) {

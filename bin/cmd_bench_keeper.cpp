@@ -31,6 +31,28 @@
 
 namespace troupe::cli {
 
+// One result line, the same for both targets.
+result_line to_json(keeper_result& r) {
+  auto ops_per_s = r.seconds > 0 ? static_cast<double>(r.ops) / r.seconds : 0.0;
+  result_line line = {{"bench", "keeper"},
+                      {"target", r.target},
+                      {"kind", r.workload.kind},
+                      {"sessions", r.workload.sessions},
+                      {"outstanding", r.workload.outstanding},
+                      {"ops", r.ops},
+                      {"errors", r.errors},
+                      {"seconds", rounded(r.seconds, 3)},
+                      {"ops_per_s", rounded(ops_per_s, 0)},
+                      {"p50_us", rounded(r.latency.percentile(0.5))},
+                      {"p99_us", rounded(r.latency.percentile(0.99))}};
+  if (!r.error_codes.empty()) {
+    auto& codes = line["error_codes"] = result_line::object();
+    for (auto& [code, n] : r.error_codes)
+      codes[std::to_string(code)] = n;
+  }
+  return line;
+}
+
 namespace {
 
 using clock_type = std::chrono::steady_clock;
